@@ -1,0 +1,198 @@
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Case, When
+from django.utils import timezone
+from django.utils.translation import ngettext
+from markdownx.widgets import AdminMarkdownxWidget
+
+from .models import Article, Category, SearchQueryLog, Tag
+
+admin.site.site_header = "kneeinfo editors"
+admin.site.site_title = "kneeinfo editors"
+admin.site.index_title = "Content"
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "is_cause"]
+    list_editable = ["position"]
+    search_fields = ["name", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "alias_summary"]
+    search_fields = ["name", "aliases"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="also called")
+    def alias_summary(self, tag):
+        return ", ".join(tag.alias_list)
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue"),
+            ("soon", "Due in the next 30 days"),
+            ("none", "No review date"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(next_review_due__lt=today)
+        if self.value() == "soon":
+            return queryset.filter(
+                next_review_due__gte=today, next_review_due__lte=today + timedelta(days=30)
+            )
+        if self.value() == "none":
+            return queryset.filter(next_review_due__isnull=True)
+        return queryset
+
+
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = [
+            "title", "slug", "category", "summary", "body", "emergency", "urgent_help",
+            "see_a_doctor", "sources", "tags", "related", "status", "published_at",
+            "reviewed_by", "last_reviewed", "next_review_due",
+        ]  # fmt: skip
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+            "body": AdminMarkdownxWidget(attrs={"rows": 24}),
+            "see_a_doctor": AdminMarkdownxWidget(attrs={"rows": 5}),
+            "urgent_help": AdminMarkdownxWidget(attrs={"rows": 5}),
+            "emergency": AdminMarkdownxWidget(attrs={"rows": 5}),
+            "sources": AdminMarkdownxWidget(attrs={"rows": 5}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        # A new review date moves the next one on, unless the editor set that too.
+        if "last_reviewed" in self.changed_data and "next_review_due" not in self.changed_data:
+            last = cleaned.get("last_reviewed")
+            cleaned["next_review_due"] = last + settings.REVIEW_INTERVAL if last else None
+            self.instance.next_review_due = cleaned["next_review_due"]
+        return cleaned
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
+    list_display = [
+        "title",
+        "category",
+        "status",
+        "published_at",
+        "updated_at",
+        "next_review_due",
+        "review_overdue",
+    ]
+    list_filter = ["status", "category", ReviewDueFilter, "tags"]
+    list_select_related = ["category"]
+    search_fields = ["title", "slug", "summary", "body", "tags__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags", "related"]
+    date_hierarchy = "updated_at"
+    save_on_top = True
+    actions = ["publish", "unpublish"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "category", "summary", "body"]}),
+        (
+            "When to get help",
+            {
+                "description": "Lists of signs, most serious last here and first on the page. "
+                "A cause article needs at least one list before it can be published.",
+                "fields": ["emergency", "urgent_help", "see_a_doctor"],
+            },
+        ),
+        (None, {"fields": ["sources", "tags", "related"]}),
+        ("Publishing", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+        ("Review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due"]}),
+    ]
+
+    @admin.display(boolean=True, description="review overdue")
+    def review_overdue(self, article):
+        return article.review_overdue
+
+    @admin.action(description="Publish the selected articles", permissions=["change"])
+    def publish(self, request, queryset):
+        published, refused = 0, []
+        for article in queryset.select_related("category").exclude(status="published"):
+            article.status = Article.Status.PUBLISHED
+            try:
+                article.full_clean()
+            except Exception as error:  # noqa: BLE001 - report every refusal, publish the rest
+                refused.append(f"{article}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
+                continue
+            article.save()
+            published += 1
+        self.message_user(
+            request,
+            ngettext("%d article published.", "%d articles published.", published) % published,
+        )
+        for line in refused:
+            self.message_user(request, f"Not published — {line}", messages.ERROR)
+
+    @admin.action(
+        description="Unpublish the selected articles (back to draft)", permissions=["change"]
+    )
+    def unpublish(self, request, queryset):
+        count = 0
+        for article in queryset.filter(status=Article.Status.PUBLISHED):
+            article.status = Article.Status.DRAFT
+            article.save()
+            count += 1
+        self.message_user(
+            request, ngettext("%d article unpublished.", "%d articles unpublished.", count) % count
+        )
+
+
+class ResultsFilter(admin.SimpleListFilter):
+    title = "results"
+    parameter_name = "found"
+
+    def lookups(self, request, model_admin):
+        return [("none", "Found nothing"), ("some", "Found something")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(results=0)
+        if self.value() == "some":
+            return queryset.filter(results__gt=0)
+        return queryset
+
+
+@admin.register(SearchQueryLog)
+class SearchQueryLogAdmin(admin.ModelAdmin):
+    """What readers look for: searches that found nothing first, then the most frequent.
+
+    A query that finds nothing is a hint: add an alias to a tag, or write the article."""
+
+    list_display = ["query", "searches", "results", "found_nothing", "last_searched"]
+    list_filter = [ResultsFilter]
+    search_fields = ["query"]
+    readonly_fields = ["query", "searches", "results", "first_searched", "last_searched"]
+    date_hierarchy = "last_searched"
+
+    ordering = [Case(When(results=0, then=0), default=1).asc(), "-searches", "query"]
+
+    @admin.display(boolean=True, description="found nothing", ordering="results")
+    def found_nothing(self, entry):
+        return entry.results == 0
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,325 @@
+"""
+Content as Markdown files with YAML front matter: the format of `articles/content/`.
+
+`import_dir()` loads a folder of `categories/`, `tags/` and `articles/` files. It creates what
+is missing and updates what the files changed, but never overwrites an object an editor changed
+in the admin since it was last imported: each object keeps a fingerprint of what the import
+wrote (`import_hash`), and an object whose fields no longer match it is reported as a conflict
+and left alone. Running it twice changes nothing the second time.
+"""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .models import Article, Category, Tag
+
+ARTICLE_TEXT_FIELDS = ["summary", "body", "see_a_doctor", "urgent_help", "emergency", "sources"]
+
+
+class ContentError(Exception):
+    """A file that cannot be imported, with a message that says why."""
+
+
+@dataclass
+class Report:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    def lines(self):
+        for label, items in [
+            ("created", self.created),
+            ("updated", self.updated),
+            ("conflict (changed in the admin since the last import; kept)", self.conflicts),
+            ("error", self.errors),
+        ]:
+            for item in items:
+                yield f"{label}: {item}"
+        yield (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.conflicts)} conflicts, "
+            f"{len(self.errors)} errors"
+        )
+
+
+# --- Normalised field dictionaries: the same shape from a file and from the database --------
+
+
+def _text(value):
+    return str(value or "").replace("\r\n", "\n").strip()
+
+
+def _iso(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value).strip()
+    parsed = parse_datetime(text) or parse_date(text)
+    if parsed is None:
+        raise ContentError(f"{text!r} is not a date (use YYYY-MM-DD or an ISO date and time)")
+    return _iso(parsed)
+
+
+def _slugs(value):
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [value]
+    return [str(item).strip() for item in value if str(item).strip()]
+
+
+def category_fields(category):
+    return {
+        "name": _text(category.name),
+        "slug": category.slug,
+        "position": int(category.position),
+        "is_cause": bool(category.is_cause),
+        "summary": _text(category.summary),
+    }
+
+
+def tag_fields(tag):
+    return {"name": _text(tag.name), "slug": tag.slug, "aliases": tag.alias_list}
+
+
+def article_fields(article):
+    data = {
+        "title": _text(article.title),
+        "slug": article.slug,
+        "category": article.category.slug,
+        "status": article.status,
+        "published_at": _iso(article.published_at),
+        "reviewed_by": _text(article.reviewed_by),
+        "last_reviewed": _iso(article.last_reviewed),
+        "next_review_due": _iso(article.next_review_due),
+        "tags": sorted(article.tags.values_list("slug", flat=True)),
+        "related": sorted(article.related.values_list("slug", flat=True)),
+    }
+    data.update({name: _text(getattr(article, name)) for name in ARTICLE_TEXT_FIELDS})
+    return data
+
+
+def fingerprint(fields):
+    encoded = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+# --- Reading files ----------------------------------------------------------------------------
+
+
+def _require(meta, key, path):
+    value = meta.get(key)
+    if value in (None, ""):
+        raise ContentError(f"{path.name}: front matter has no '{key}'")
+    return value
+
+
+def read_category(path):
+    post = _load(path)
+    meta = post.metadata
+    return {
+        "name": _text(_require(meta, "name", path)),
+        "slug": str(_require(meta, "slug", path)),
+        "position": int(meta.get("position") or 0),
+        "is_cause": bool(meta.get("is_cause", True)),
+        "summary": _text(post.content),
+    }
+
+
+def read_tag(path):
+    meta = _load(path).metadata
+    return {
+        "name": _text(_require(meta, "name", path)),
+        "slug": str(_require(meta, "slug", path)),
+        "aliases": list(dict.fromkeys(_slugs(meta.get("aliases")))),
+    }
+
+
+def read_article(path):
+    post = _load(path)
+    meta = post.metadata
+    try:
+        data = {
+            "title": _text(_require(meta, "title", path)),
+            "slug": str(_require(meta, "slug", path)),
+            "category": str(_require(meta, "category", path)),
+            "status": str(meta.get("status") or Article.Status.DRAFT),
+            "published_at": _iso(meta.get("published_at")),
+            "reviewed_by": _text(meta.get("reviewed_by")),
+            "last_reviewed": _iso(meta.get("last_reviewed")),
+            "next_review_due": _iso(meta.get("next_review_due")),
+            "tags": sorted(_slugs(meta.get("tags"))),
+            "related": sorted(_slugs(meta.get("related"))),
+            "body": _text(post.content),
+        }
+    except ContentError as error:
+        raise ContentError(f"{path.name}: {error}") from error
+    for name in ARTICLE_TEXT_FIELDS:
+        if name != "body":
+            data[name] = _text(meta.get(name))
+    if data["status"] not in Article.Status.values:
+        raise ContentError(f"{path.name}: status must be 'draft' or 'published'")
+    if data["last_reviewed"] and not data["next_review_due"]:
+        last = datetime.date.fromisoformat(data["last_reviewed"])
+        data["next_review_due"] = (last + datetime.timedelta(days=365)).isoformat()
+    return data
+
+
+def _load(path):
+    try:
+        return frontmatter.load(path)
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
+        raise ContentError(f"{path.name}: cannot read front matter: {error}") from error
+
+
+# --- Writing to the database ------------------------------------------------------------------
+
+
+def _decide(obj, current, wanted):
+    """What to do with an existing object: 'unchanged', 'conflict' or 'update'."""
+    if fingerprint(current) == fingerprint(wanted):
+        return "unchanged"
+    if obj.import_hash != fingerprint(current):
+        return "conflict"  # an editor changed it after the import wrote it (or wrote it first)
+    return "update"
+
+
+def _save_simple(model, data, fields_of, report, label):
+    """Create or update a category or tag from its file's fields."""
+    obj = model.objects.select_for_update().filter(slug=data["slug"]).first()
+    action = "create"
+    if obj is not None:
+        action = _decide(obj, fields_of(obj), data)
+        if action == "unchanged":
+            if obj.import_hash != fingerprint(data):
+                model.objects.filter(pk=obj.pk).update(import_hash=fingerprint(data))
+            report.unchanged.append(f"{label} {data['slug']}")
+            return
+        if action == "conflict":
+            report.conflicts.append(f"{label} {data['slug']}")
+            return
+    else:
+        obj = model()
+    for key, value in data.items():
+        setattr(obj, key, "\n".join(value) if key == "aliases" else value)
+    try:
+        obj.full_clean()
+    except ValidationError as error:
+        raise ContentError(f"{label} {data['slug']}: {' '.join(error.messages)}") from error
+    obj.import_hash = fingerprint(data)
+    obj.save()
+    (report.created if action == "create" else report.updated).append(f"{label} {data['slug']}")
+
+
+def _apply_article(data, report):
+    article = (
+        Article.objects.select_for_update()
+        .select_related("category")
+        .filter(slug=data["slug"])
+        .first()
+    )
+    if article is not None:
+        action = _decide(article, article_fields(article), data)
+        if action == "unchanged":
+            if article.import_hash != fingerprint(data):
+                Article.objects.filter(pk=article.pk).update(import_hash=fingerprint(data))
+            report.unchanged.append(f"article {data['slug']}")
+            return None
+        if action == "conflict":
+            report.conflicts.append(f"article {data['slug']}")
+            return None
+    else:
+        article = Article(slug=data["slug"])
+        action = "create"
+    try:
+        article.category = Category.objects.get(slug=data["category"])
+    except Category.DoesNotExist:
+        raise ContentError(f"article {data['slug']}: no category '{data['category']}'") from None
+    tags = list(Tag.objects.filter(slug__in=data["tags"]))
+    missing = set(data["tags"]) - {tag.slug for tag in tags}
+    if missing:
+        raise ContentError(f"article {data['slug']}: unknown tags {sorted(missing)}")
+    article.title = data["title"]
+    article.status = data["status"]
+    article.published_at = parse_datetime(data["published_at"]) if data["published_at"] else None
+    article.reviewed_by = data["reviewed_by"]
+    article.last_reviewed = parse_date(data["last_reviewed"]) if data["last_reviewed"] else None
+    article.next_review_due = (
+        parse_date(data["next_review_due"]) if data["next_review_due"] else None
+    )
+    for name in ARTICLE_TEXT_FIELDS:
+        setattr(article, name, data[name])
+    try:
+        article.full_clean(exclude=["slug"])
+    except ValidationError as error:
+        raise ContentError(f"article {data['slug']}: {' '.join(error.messages)}") from error
+    article.save()
+    article.tags.set(tags)
+    (report.created if action == "create" else report.updated).append(f"article {data['slug']}")
+    return article
+
+
+def _set_related(article, data, report):
+    related = list(Article.objects.filter(slug__in=data["related"]).exclude(pk=article.pk))
+    missing = set(data["related"]) - {other.slug for other in related}
+    if missing:
+        report.errors.append(
+            f"article {data['slug']}: related articles not found {sorted(missing)}"
+        )
+    article.related.set(related)
+    Article.objects.filter(pk=article.pk).update(import_hash=fingerprint(article_fields(article)))
+
+
+def _files(folder):
+    return sorted(folder.glob("*.md")) if folder.is_dir() else []
+
+
+def import_dir(path, dry_run=False):
+    """Import a content folder; returns a Report. With dry_run, nothing is written."""
+    root = Path(path)
+    if not root.is_dir():
+        raise ContentError(f"{root} is not a folder")
+    report = Report()
+    with transaction.atomic():
+        for folder, model, reader, fields_of, label in [
+            ("categories", Category, read_category, category_fields, "category"),
+            ("tags", Tag, read_tag, tag_fields, "tag"),
+        ]:
+            for file in _files(root / folder):
+                try:
+                    with transaction.atomic():
+                        _save_simple(model, reader(file), fields_of, report, label)
+                except ContentError as error:
+                    report.errors.append(str(error))
+        written = []
+        for file in _files(root / "articles"):
+            try:
+                data = read_article(file)
+                with transaction.atomic():
+                    article = _apply_article(data, report)
+            except ContentError as error:
+                report.errors.append(str(error))
+                continue
+            if article is not None:
+                written.append((article, data))
+        for article, data in written:
+            _set_related(article, data, report)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report

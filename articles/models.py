@@ -1,0 +1,340 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+from . import markdown
+from .cache import cached_for_content
+
+RELATED_LIMIT = 5
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True, help_text="Shown in menus and headings.")
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="The last part of the address: /topics/<slug>/."
+    )
+    summary = models.TextField(
+        max_length=400, help_text="One or two plain sentences: what this group of causes is."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Categories are listed from the lowest number up."
+    )
+    is_cause = models.BooleanField(
+        "lists causes",
+        default=True,
+        help_text="Articles here describe a cause of knee weakness: they cannot be published "
+        "without a 'when to get help' panel.",
+    )
+    import_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:category-detail", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(
+        max_length=100, unique=True, help_text="The symptom or body part, e.g. 'Tingling'."
+    )
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="The last part of the address: /tags/<slug>/."
+    )
+    aliases = models.TextField(
+        blank=True,
+        help_text="The words readers use for this, one per line, e.g. 'pins and needles' for "
+        "tingling. Shown as 'also called' and used by search.",
+    )
+    import_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # One alias per line, no blanks or repeats, whatever was pasted in.
+        self.aliases = "\n".join(dict.fromkeys(self.alias_list))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:tag-detail", kwargs={"slug": self.slug})
+
+    @property
+    def alias_list(self):
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see: published, and not scheduled for later."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self):
+        return self.select_related("category").only(
+            "title", "slug", "summary", "published_at", "updated_at",
+            "category__name", "category__slug",
+        )  # fmt: skip
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200, help_text="Plain words a worried reader would use.")
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The last part of the address: /articles/<slug>/."
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="The group of causes this article belongs to.",
+    )
+    summary = models.TextField(
+        max_length=300,
+        help_text="One or two plain sentences, no Markdown. Shown under the title, in lists "
+        "and as the description search engines show.",
+    )
+    body = MarkdownxField(help_text="The article in Markdown. Start sections at '## Heading'.")
+    see_a_doctor = MarkdownxField(
+        "see a doctor",
+        blank=True,
+        help_text="A Markdown list of signs that mean: see a GP or physiotherapist soon.",
+    )
+    urgent_help = MarkdownxField(
+        "get urgent help",
+        blank=True,
+        help_text="A Markdown list of signs that mean: get help today (urgent care, NHS 111).",
+    )
+    emergency = MarkdownxField(
+        "emergency",
+        blank=True,
+        help_text="A Markdown list of signs that mean: call 999 or 911, or go to A&E now.",
+    )
+    sources = MarkdownxField(
+        help_text="A Markdown list of links to the public sources this article is based on."
+    )
+    tags = models.ManyToManyField(
+        Tag,
+        blank=True,
+        related_name="articles",
+        help_text="Symptoms and body parts this article is about.",
+    )
+    related = models.ManyToManyField(
+        "self",
+        blank=True,
+        symmetrical=False,
+        related_name="picked_by",
+        verbose_name="related articles",
+        help_text="Articles to suggest first under this one. More are added by shared tags.",
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Only published articles are shown to readers.",
+    )
+    published_at = models.DateTimeField(
+        "publish from",
+        null=True,
+        blank=True,
+        help_text="When readers first see it. Leave empty to publish now; a future time "
+        "schedules it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.CharField(
+        max_length=200, blank=True, help_text="Who checked the content is right."
+    )
+    last_reviewed = models.DateField(
+        null=True, blank=True, help_text="When the content was last checked."
+    )
+    next_review_due = models.DateField(
+        null=True, blank=True, help_text="Leave empty for a year after the last review."
+    )
+
+    # Derived on save, never edited: sanitised HTML and the table of contents.
+    body_html = models.TextField(blank=True, editable=False)
+    toc = models.JSONField(default=list, blank=True, editable=False)
+    see_a_doctor_html = models.TextField(blank=True, editable=False)
+    urgent_help_html = models.TextField(blank=True, editable=False)
+    emergency_html = models.TextField(blank=True, editable=False)
+    sources_html = models.TextField(blank=True, editable=False)
+    import_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["status", "published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="article_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="article_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_reviewed__isnull=True)
+                | Q(next_review_due__isnull=True)
+                | Q(next_review_due__gt=models.F("last_reviewed")),
+                name="article_review_due_after_review",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        if self.last_reviewed and not self.next_review_due:
+            self.next_review_due = self.last_reviewed + settings.REVIEW_INTERVAL
+        self.body_html, self.toc = markdown.render_with_toc(self.body)
+        self.see_a_doctor_html = markdown.render(self.see_a_doctor)
+        self.urgent_help_html = markdown.render(self.urgent_help)
+        self.emergency_html = markdown.render(self.emergency)
+        self.sources_html = markdown.render(self.sources)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "body_html", "toc", "see_a_doctor_html", "urgent_help_html",
+                "emergency_html", "sources_html", "published_at", "next_review_due",
+            }  # fmt: skip
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:article-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()  # publish now, unless a time was given
+        if (
+            self.status == self.Status.PUBLISHED
+            and self.category_id
+            and self.category.is_cause
+            and not self.has_help_panel
+        ):
+            raise ValidationError(
+                "A cause article needs at least one 'when to get help' list before it can be "
+                "published. Fill in 'see a doctor', 'get urgent help' or 'emergency', or save "
+                "it as a draft."
+            )
+        if (
+            self.last_reviewed
+            and self.next_review_due
+            and self.next_review_due <= self.last_reviewed
+        ):
+            raise ValidationError({"next_review_due": "The next review must be after the last."})
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def review_overdue(self):
+        return self.next_review_due is not None and self.next_review_due < timezone.localdate()
+
+    @property
+    def has_help_panel(self):
+        return any(field.strip() for field in (self.see_a_doctor, self.urgent_help, self.emergency))
+
+    def related_articles(self, limit=RELATED_LIMIT):
+        """Editor picks first, then the articles sharing most tags; published ones only.
+
+        The shared-tag count is a join over this article's tags, cached until content changes,
+        so a page view does not count tags across the whole table.
+        """
+        return cached_for_content(f"related:{self.pk}:{limit}", lambda: self._related(limit))
+
+    def _related(self, limit):
+        published = Article.objects.published().for_listing().exclude(pk=self.pk)
+        picks = list(published.filter(picked_by=self).order_by("title")[:limit])
+        if len(picks) < limit:
+            tag_ids = list(self.tags.values_list("pk", flat=True))
+            if tag_ids:
+                by_tags = (
+                    published.filter(tags__in=tag_ids)
+                    .exclude(pk__in=[pick.pk for pick in picks])
+                    .annotate(shared=Count("tags"))
+                    .order_by("-shared", "-published_at", "title")[: limit - len(picks)]
+                )
+                picks += list(by_tags)
+        return picks
+
+
+class SearchDocument(models.Model):
+    """What search reads for one article: its text by field weight, kept in step on every save.
+
+    On SQLite the same text also lives in an FTS5 table; on PostgreSQL `vector` holds the
+    weighted tsvector with a GIN index. Both are created by migration 0002 for their engine.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    title = models.TextField()
+    keywords = models.TextField(help_text="Tag names, their aliases and the category name.")
+    summary = models.TextField()
+    body = models.TextField(help_text="The body and the help panel as plain text.")
+    terms = models.TextField(help_text="The distinct words of all fields, for spelling help.")
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["article"]
+
+    def __str__(self):
+        return self.title
+
+
+class SearchTerm(models.Model):
+    """A word the index holds, and in how many articles: the dictionary for 'Did you mean'."""
+
+    term = models.CharField(max_length=60, unique=True)
+    length = models.PositiveSmallIntegerField()
+    documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["term"]
+        indexes = [models.Index(fields=["length", "term"])]
+
+    def __str__(self):
+        return self.term
+
+
+class SearchQueryLog(models.Model):
+    """What readers search for, counted once per search; nothing about who searched."""
+
+    query = models.CharField(max_length=200, unique=True)
+    searches = models.PositiveIntegerField(default=0)
+    results = models.PositiveIntegerField(
+        default=0, help_text="How many articles the latest search found."
+    )
+    first_searched = models.DateTimeField(auto_now_add=True)
+    last_searched = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-searches"]
+        verbose_name = "search query"
+        verbose_name_plural = "search log"
+
+    def __str__(self):
+        return self.query

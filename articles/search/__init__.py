@@ -1,0 +1,338 @@
+"""
+Search by symptom: one interface in front of SQLite FTS5 and PostgreSQL full-text search.
+
+    results = search("pins and needles behind my knee", category=None, tag=None, page=1)
+    suggest("sciat")            # as-you-type: article titles and tags
+    index_articles([article])   # keep the index in step (signals call it on every change)
+    rebuild()                   # from scratch (`manage.py rebuild_search_index`)
+"""
+
+import difflib
+import html
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+
+from ..cache import cached_for_content
+from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag
+from .engines import START, STOP, engine
+from .query import MAX_QUERY_LENGTH, clean, parse, words
+
+__all__ = [
+    "MAX_QUERY_LENGTH", "clean", "index_articles", "log_search", "rebuild", "remove_articles",
+    "search", "suggest", "words",
+]  # fmt: skip
+
+PER_PAGE = 10
+SUGGESTIONS = 8
+
+
+# --- Indexing ---------------------------------------------------------------------------------
+
+
+def _plain(rendered_html):
+    return clean(html.unescape(strip_tags(rendered_html)))
+
+
+def _terms(*texts):
+    return {w for text in texts for w in words(text) if w.isalpha() and 3 <= len(w) <= 40}
+
+
+def _document(article):
+    tags = list(article.tags.all())
+    keywords = " ".join(
+        [tag.name for tag in tags] + [a for tag in tags for a in tag.alias_list]
+        + [article.category.name]
+    )  # fmt: skip
+    body = " ".join(
+        _plain(part)
+        for part in (
+            article.body_html,
+            article.emergency_html,
+            article.urgent_help_html,
+            article.see_a_doctor_html,
+        )
+    )
+    title, summary = clean(article.title), clean(article.summary)
+    return SearchDocument(
+        article_id=article.pk,
+        title=title,
+        keywords=clean(keywords),
+        summary=summary,
+        body=body,
+        terms=" ".join(sorted(_terms(title, keywords, summary, body))),
+    )
+
+
+def _count_terms(terms, delta):
+    if not terms:
+        return
+    if delta > 0:
+        SearchTerm.objects.bulk_create(
+            [SearchTerm(term=t, length=len(t), documents=0) for t in terms],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+    SearchTerm.objects.filter(term__in=terms).update(documents=F("documents") + delta)
+
+
+def index_articles(articles):
+    """(Re)index these articles, whatever their status: public search filters at query time."""
+    articles = list(articles)
+    if not articles:
+        return
+    articles = list(
+        Article.objects.filter(pk__in=[a.pk for a in articles])
+        .select_related("category")
+        .prefetch_related("tags")
+    )
+    with transaction.atomic():
+        old = {
+            d.pk: set(d.terms.split())
+            for d in SearchDocument.objects.filter(pk__in=[a.pk for a in articles]).only("terms")
+        }
+        documents = [_document(article) for article in articles]
+        SearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["article"],
+            update_fields=["title", "keywords", "summary", "body", "terms"],
+        )
+        added, removed = Counter(), Counter()
+        for document in documents:
+            before, after = old.get(document.pk, set()), set(document.terms.split())
+            added.update(after - before)
+            removed.update(before - after)
+        for delta_terms, sign in ((added, 1), (removed, -1)):
+            by_count = {}
+            for term, count in delta_terms.items():
+                by_count.setdefault(count, []).append(term)
+            for count, terms in by_count.items():
+                _count_terms(terms, sign * count)
+        engine().index(documents)
+
+
+def remove_articles(article_ids):
+    article_ids = list(article_ids)
+    with transaction.atomic():
+        removed = Counter()
+        for document in SearchDocument.objects.filter(pk__in=article_ids).only("terms"):
+            removed.update(document.terms.split())
+        by_count = {}
+        for term, count in removed.items():
+            by_count.setdefault(count, []).append(term)
+        for count, terms in by_count.items():
+            _count_terms(terms, -count)
+        engine().remove(article_ids)
+        SearchDocument.objects.filter(pk__in=article_ids).delete()
+
+
+def rebuild(batch_size=500):
+    """Rebuild the whole index from the articles; returns how many were indexed."""
+    with transaction.atomic():
+        engine().clear()
+        SearchDocument.objects.all().delete()
+        SearchTerm.objects.all().delete()
+        counts = Counter()
+        total = 0
+        queryset = Article.objects.select_related("category").prefetch_related("tags")
+        ids = list(queryset.values_list("pk", flat=True).order_by("pk"))
+        for start in range(0, len(ids), batch_size):
+            batch = list(queryset.filter(pk__in=ids[start : start + batch_size]))
+            documents = [_document(article) for article in batch]
+            SearchDocument.objects.bulk_create(documents)
+            engine().index(documents)
+            for document in documents:
+                counts.update(document.terms.split())
+            total += len(documents)
+        SearchTerm.objects.bulk_create(
+            [SearchTerm(term=t, length=len(t), documents=n) for t, n in counts.items()],
+            batch_size=1000,
+        )
+    return total
+
+
+# --- Searching --------------------------------------------------------------------------------
+
+
+def tag_vocabulary():
+    """Every tag name and alias as (phrase, tag name, tag slug): how lay words become tags."""
+
+    def build():
+        entries = []
+        for tag in Tag.objects.only("name", "slug", "aliases"):
+            entries.append((tag.name, tag.name, tag.slug))
+            entries += [(alias, tag.name, tag.slug) for alias in tag.alias_list]
+        return entries
+
+    return cached_for_content("search:tag-vocabulary", build)
+
+
+def highlight(snippet):
+    """Escape first, then mark: no article text can put markup on the results page."""
+    escaped = html.escape(snippet.replace("<mark>", "").replace("</mark>", ""))
+    return mark_safe(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308
+
+
+@dataclass
+class Result:
+    article: Article
+    snippet: str
+    reasons: list
+
+
+@dataclass
+class Results:
+    query: str
+    parsed: object = None
+    page: object = None
+    results: list = field(default_factory=list)
+    total: int = 0
+    any_word: bool = False
+    suggestion: str = ""
+    expansions: list = field(default_factory=list)
+
+
+class _Hits:
+    """A lazy sequence over the engine, so Django's Paginator pages through it."""
+
+    def __init__(self, parsed, filters, operator, total):
+        self.parsed, self.filters, self.operator, self.total = parsed, filters, operator, total
+
+    def __len__(self):
+        return self.total
+
+    def __getitem__(self, window):
+        limit = max(window.stop - window.start, 0)
+        return engine().match(self.parsed, self.filters, limit, window.start, self.operator)
+
+
+def _reasons(article, parsed, tag_slugs):
+    reasons = []
+    title_words = set(words(article.title))
+    if any(term in title_words or any(w.startswith(term[:5]) for w in title_words)
+           for term in parsed.terms if len(term) > 2):  # fmt: skip
+        reasons.append("title")
+    for expansion in parsed.expansions:
+        if expansion.tag_slug in tag_slugs:
+            if words(expansion.matched) != words(expansion.tag_name):
+                reasons.append(f"{expansion.tag_name} (you searched “{expansion.matched}”)")
+            else:
+                reasons.append(expansion.tag_name)
+    if not reasons:
+        reasons.append("text")
+    return reasons
+
+
+def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
+    """Ranked, filtered, paginated results; never raises on what a reader typed."""
+    parsed = parse(query, tag_vocabulary())
+    results = Results(query=parsed.text, parsed=parsed, expansions=parsed.expansions)
+    if not parsed:
+        return results
+    filters = {"category": category.pk if category else None, "tag": tag.pk if tag else None}
+    operator = "AND"
+    total = engine().count(parsed, filters, operator)
+    if total == 0 and len(parsed.units) > 1:
+        operator = "OR"
+        total = engine().count(parsed, filters, operator)
+        results.any_word = total > 0
+    results.total = total
+    results.page = Paginator(_Hits(parsed, filters, operator, total), per_page).get_page(page)
+    hits = list(results.page.object_list)
+    articles = (
+        Article.objects.filter(pk__in=[pk for pk, _ in hits])
+        .select_related("category")
+        .prefetch_related("tags")
+        .in_bulk()
+    )
+    for pk, snippet in hits:
+        article = articles.get(pk)
+        if article is not None:
+            tag_slugs = {t.slug for t in article.tags.all()}
+            results.results.append(
+                Result(article, highlight(snippet), _reasons(article, parsed, tag_slugs))
+            )
+    if total == 0 or results.any_word:
+        results.suggestion = did_you_mean(parsed)
+    return results
+
+
+def did_you_mean(parsed):
+    """The query with unknown words replaced by the closest words the index holds, or ''."""
+    typed = parsed.typed_words
+    if not typed:
+        return ""
+    known = set(
+        SearchTerm.objects.filter(term__in=typed, documents__gt=0).values_list("term", flat=True)
+    )
+    changed, corrected = False, []
+    for word in words(parsed.text):
+        if word in known or not word.isalpha() or len(word) < 4 or word not in typed:
+            corrected.append(word)
+            continue
+        candidates = SearchTerm.objects.filter(
+            length__gte=len(word) - 2, length__lte=len(word) + 2, documents__gt=0,
+            term__startswith=word[0],
+        ).values_list("term", "documents")  # fmt: skip
+        best, best_score = None, 0.0
+        for term, documents in candidates:
+            score = difflib.SequenceMatcher(None, word, term).ratio()
+            if score > best_score or (score == best_score and best and documents > best[1]):
+                best, best_score = (term, documents), score
+        if best and best_score >= 0.75:
+            corrected.append(best[0])
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else ""
+
+
+def log_search(results):
+    """Count one search of this normalised query; nothing about the reader is kept."""
+    text = " ".join(words(results.query))[:200]
+    if not text:
+        return
+    updated = SearchQueryLog.objects.filter(query=text).update(
+        searches=F("searches") + 1, results=results.total
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                SearchQueryLog.objects.create(query=text, searches=1, results=results.total)
+        except IntegrityError:  # someone else logged it first: count ours too
+            SearchQueryLog.objects.filter(query=text).update(
+                searches=F("searches") + 1, results=results.total
+            )
+
+
+def suggest(prefix, limit=SUGGESTIONS):
+    """As-you-type: tags (by name or alias) and article titles starting with the prefix."""
+    prefix = clean(prefix)[:50]
+    if len(prefix) < 2:
+        return []
+    lowered = prefix.lower()
+    items = []
+    tags = Tag.objects.filter(Q(name__istartswith=prefix) | Q(aliases__icontains=prefix))
+    for tag in tags.only("name", "slug", "aliases")[: limit * 2]:
+        if tag.name.lower().startswith(lowered):
+            items.append({"label": tag.name, "kind": "symptom", "url": tag.get_absolute_url()})
+            continue
+        alias = next((a for a in tag.alias_list if a.lower().startswith(lowered)), None)
+        if alias:
+            label = f"{alias} ({tag.name})"
+            items.append({"label": label, "kind": "symptom", "url": tag.get_absolute_url()})
+    items = items[:limit]
+    titles = (
+        Article.objects.published()
+        .filter(Q(title__istartswith=prefix) | Q(title__icontains=f" {prefix}"))
+        .only("title", "slug")
+        .order_by("title")[: limit - len(items)]
+    )
+    items += [{"label": a.title, "kind": "article", "url": a.get_absolute_url()} for a in titles]
+    return items[:limit]

@@ -1,0 +1,175 @@
+"""
+The two full-text engines behind one interface, chosen from the database in use.
+
+- SQLite: an FTS5 table (`porter unicode61 remove_diacritics 2`: stemming and accent folding)
+  ranked by BM25 with field weights.
+- PostgreSQL: a weighted tsvector (english configuration) with a GIN index, ranked by ts_rank.
+
+Both answer `count(parsed, filters)` and `match(parsed, filters, limit, offset)` with
+[(article id, snippet)] in rank order, and both mark matches in snippets with \x02 … \x03,
+which `search.highlight()` turns into <mark> after escaping. Every value reaches SQL as a
+parameter; the query structure is built only from words of letters and digits (query.py).
+"""
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from django.utils import timezone
+
+from ..models import SearchDocument
+
+FTS_TABLE = "articles_search_fts"
+START, STOP = "\x02", "\x03"
+WEIGHTS = {"title": 10.0, "keywords": 5.0, "summary": 2.0, "body": 1.0}
+
+
+def _filters_sql(filters, params):
+    sql = " AND a.status = 'published' AND a.published_at <= %s"
+    params.append(timezone.now())
+    if filters.get("category"):
+        sql += " AND a.category_id = %s"
+        params.append(filters["category"])
+    if filters.get("tag"):
+        sql += " AND EXISTS (SELECT 1 FROM articles_article_tags t WHERE t.article_id = a.id AND t.tag_id = %s)"  # noqa: E501
+        params.append(filters["tag"])
+    return sql
+
+
+class SQLiteEngine:
+    vendor = "sqlite"
+
+    def _expression(self, parsed, operator):
+        units = []
+        for unit in parsed.units:
+            alternatives = ['"' + " ".join(phrase) + '"' for phrase in unit]
+            units.append("(" + " OR ".join(alternatives) + ")")
+        return f" {operator} ".join(units)
+
+    def match(self, parsed, filters, limit, offset, operator="AND"):
+        expression = self._expression(parsed, operator)
+        params = [expression]
+        where = _filters_sql(filters, params)
+        weights = ", ".join(str(w) for w in WEIGHTS.values())
+        ranked = f"""
+            SELECT a.id FROM {FTS_TABLE} JOIN articles_article a ON a.id = {FTS_TABLE}.rowid
+            WHERE {FTS_TABLE} MATCH %s {where}
+            ORDER BY bm25({FTS_TABLE}, {weights}), a.title
+            LIMIT %s OFFSET %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(ranked, [*params, limit, offset])
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                return []
+            # Snippets only for the page shown, not for every match.
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"""SELECT rowid, snippet({FTS_TABLE}, -1, char(2), char(3), '…', 28)
+                    FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({marks})""",
+                [expression, *ids],
+            )
+            snippets = dict(cursor.fetchall())
+        return [(pk, snippets.get(pk, "")) for pk in ids]
+
+    def count(self, parsed, filters, operator="AND"):
+        params = [self._expression(parsed, operator)]
+        where = _filters_sql(filters, params)
+        sql = f"""SELECT COUNT(*) FROM {FTS_TABLE} JOIN articles_article a
+                  ON a.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH %s {where}"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def index(self, documents):
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(d.pk,) for d in documents]
+            )
+            cursor.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, title, keywords, summary, body) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(d.pk, d.title, d.keywords, d.summary, d.body) for d in documents],
+            )
+
+    def remove(self, article_ids):
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(pk,) for pk in article_ids]
+            )
+
+    def clear(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")
+
+
+class PostgresEngine:
+    vendor = "postgresql"
+    config = "english"
+
+    def _expression(self, parsed, operator):
+        """A tsquery expression built from parameterised function calls."""
+        joiner = " && " if operator == "AND" else " || "
+        units, params = [], []
+        for unit in parsed.units:
+            alternatives = []
+            for phrase in unit:
+                function = "phraseto_tsquery" if len(phrase) > 1 else "plainto_tsquery"
+                alternatives.append(f"{function}('{self.config}', %s)")
+                params.append(" ".join(phrase))
+            units.append("(" + " || ".join(alternatives) + ")")
+        return joiner.join(units), params
+
+    def match(self, parsed, filters, limit, offset, operator="AND"):
+        expression, params = self._expression(parsed, operator)
+        where = _filters_sql(filters, params)
+        sql = f"""
+            WITH q AS (SELECT {expression} AS query)
+            SELECT a.id,
+                   ts_headline('{self.config}', d.summary || ' ' || d.body, q.query,
+                               'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ',
+                                MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=1,
+                                FragmentDelimiter=…'),
+                   a.rank
+            FROM (
+                SELECT a.id, ts_rank(d.vector, q.query) AS rank, a.title
+                FROM articles_searchdocument d
+                JOIN articles_article a ON a.id = d.article_id, q
+                WHERE d.vector @@ q.query {where}
+                ORDER BY rank DESC, a.title
+                LIMIT %s OFFSET %s
+            ) a
+            JOIN articles_searchdocument d ON d.article_id = a.id, q
+            ORDER BY a.rank DESC, a.title
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+
+    def count(self, parsed, filters, operator="AND"):
+        expression, params = self._expression(parsed, operator)
+        where = _filters_sql(filters, params)
+        sql = f"""WITH q AS (SELECT {expression} AS query)
+                  SELECT COUNT(*) FROM articles_searchdocument d
+                  JOIN articles_article a ON a.id = d.article_id, q
+                  WHERE d.vector @@ q.query {where}"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def index(self, documents):
+        vector = (
+            SearchVector("title", weight="A", config=self.config)
+            + SearchVector("keywords", weight="B", config=self.config)
+            + SearchVector("summary", weight="C", config=self.config)
+            + SearchVector("body", weight="D", config=self.config)
+        )
+        SearchDocument.objects.filter(pk__in=[d.pk for d in documents]).update(vector=vector)
+
+    def remove(self, article_ids):
+        """The vector lives on the document row, which goes with it."""
+
+    def clear(self):
+        """As above: nothing beside the document rows."""
+
+
+def engine():
+    return PostgresEngine() if connection.vendor == "postgresql" else SQLiteEngine()

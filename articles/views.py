@@ -1,0 +1,210 @@
+from django.db import DatabaseError, connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Window
+from django.db.models.functions import RowNumber
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView, TemplateView
+
+from . import search
+from .models import Article, Category, Tag
+from .structured_data import article_json_ld, breadcrumbs_json_ld
+
+HOME_ARTICLES_PER_CATEGORY = 4
+HOME_TAGS = 40
+
+
+def published_tags():
+    """Tags that lead somewhere: at least one published article carries them."""
+    return Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk")))).only(
+        "name", "slug", "aliases"
+    )
+
+
+def also_called(article, tags, limit=8):
+    """The lay words for what the article is about: aliases of the tags its title names."""
+    title = f" {' '.join(search.words(article.title))} "
+    named = [
+        tag
+        for tag in tags
+        if any(f" {' '.join(search.words(w))} " in title for w in [tag.name, *tag.alias_list])
+    ]
+    aliases = (alias for tag in named or tags[:1] for alias in tag.alias_list)
+    return list(dict.fromkeys(a for a in aliases if a.lower() not in title))[:limit]
+
+
+class PublishedArticlesMixin:
+    """The public only ever reads published articles, with what a list of them shows."""
+
+    def get_queryset(self):
+        return Article.objects.published().for_listing()
+
+
+class ForgivingPaginationMixin:
+    """`?page=` out of range or not a number shows the nearest page instead of an error."""
+
+    paginate_by = 20
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class HomeView(TemplateView):
+    template_name = "articles/home.html"
+
+    def get_context_data(self, **kwargs):
+        # A few articles per category in one query, however many articles there are.
+        ranked = (
+            Article.objects.published()
+            .for_listing()
+            .annotate(
+                rank=Window(RowNumber(), partition_by=F("category_id"), order_by=F("title").asc())
+            )
+            .filter(rank__lte=HOME_ARTICLES_PER_CATEGORY)
+        )
+        by_category = {}
+        for article in ranked:
+            by_category.setdefault(article.category_id, []).append(article)
+        categories = list(Category.objects.all())
+        for category in categories:
+            category.top_articles = by_category.get(category.pk, [])
+        return super().get_context_data(
+            categories=categories,
+            start_here=next((c.top_articles[0] for c in categories if c.top_articles), None),
+            tags=list(published_tags()[:HOME_TAGS]),
+            **kwargs,
+        )
+
+
+class CategoryDetailView(ForgivingPaginationMixin, PublishedArticlesMixin, ListView):
+    template_name = "articles/category_detail.html"
+    context_object_name = "articles"
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(category=self.category).order_by("title")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            category=self.category,
+            categories=Category.objects.only("name", "slug"),
+            breadcrumbs_json_ld=breadcrumbs_json_ld(self.request, [self.category]),
+            **kwargs,
+        )
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return (
+            Article.objects.published()
+            .select_related("category")
+            .prefetch_related(
+                Prefetch("tags", queryset=Tag.objects.only("name", "slug", "aliases"))
+            )
+            .defer("body", "see_a_doctor", "urgent_help", "emergency", "sources")
+        )
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        tags = list(article.tags.all())
+        return super().get_context_data(
+            tags=tags,
+            trail=[article.category],
+            also_called=also_called(article, tags),
+            related=article.related_articles(),
+            json_ld=article_json_ld(self.request, article, tags),
+            breadcrumbs_json_ld=breadcrumbs_json_ld(self.request, [article.category, article]),
+            **kwargs,
+        )
+
+
+class TagListView(ListView):
+    template_name = "articles/tag_list.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        return published_tags().order_by("name")
+
+    def get_context_data(self, **kwargs):
+        letters = {}
+        for tag in self.object_list:
+            letters.setdefault(tag.name[:1].upper(), []).append(tag)
+        return super().get_context_data(letters=letters, **kwargs)
+
+
+class TagDetailView(ForgivingPaginationMixin, PublishedArticlesMixin, ListView):
+    template_name = "articles/tag_detail.html"
+    context_object_name = "articles"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag).order_by("title")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+@require_GET
+def robots_txt(request):
+    sitemap_url = request.build_absolute_uri(reverse("articles:sitemap"))
+    text = render_to_string("robots.txt", {"sitemap_url": sitemap_url})
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def healthz(request):
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class SearchView(TemplateView):
+    """Search by symptom. Whatever is typed gets a normal page: see articles/search/."""
+
+    template_name = "articles/search.html"
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        query = search.clean(params.get("q", ""))
+        category = tag = None
+        if params.get("category"):
+            category = Category.objects.filter(slug=params["category"][:100]).first()
+        if params.get("tag"):
+            tag = Tag.objects.filter(slug=params["tag"][:100]).first()
+        results = search.search(query, category=category, tag=tag, page=params.get("page"))
+        fresh = not any(params.get(key) for key in ("page", "category", "tag"))
+        if query and fresh:
+            search.log_search(results)  # once per search, not per page or filter click
+        context = {
+            "query": query,
+            "results": results,
+            "page_obj": results.page,
+            "category": category,
+            "tag": tag,
+            "categories": Category.objects.only("name", "slug"),
+            "filter_tags": published_tags().order_by("name"),
+        }
+        if query and not results.total:
+            context["popular_tags"] = published_tags()[:12]
+        return super().get_context_data(**context, **kwargs)
+
+
+@require_GET
+def search_suggest(request):
+    """As-you-type suggestions as JSON: at most eight tags and article titles."""
+    items = search.suggest(request.GET.get("q", ""))
+    response = JsonResponse({"query": search.clean(request.GET.get("q", ""))[:50], "items": items})
+    response["Cache-Control"] = "public, max-age=60"
+    return response

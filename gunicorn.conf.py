@@ -1,0 +1,26 @@
+"""gunicorn settings for kneeinfo: `gunicorn kneeinfo.wsgi --config gunicorn.conf.py`.
+
+Everything comes from the environment: HOST and PORT (default 127.0.0.1:8000) and
+WEB_CONCURRENCY (worker processes; default two per CPU plus one, at most eight).
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 8))
+worker_class = "sync"
+timeout = 30  # a request that takes longer than this is stuck: restart the worker
+graceful_timeout = 20  # on restart, let requests in flight finish
+keepalive = 5
+max_requests = 2000  # recycle workers now and then so memory stays flat
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+limit_request_line = 8190
+limit_request_fields = 100
+control_socket_disable = (
+    True  # no control socket in the home folder: nothing to manage from outside
+)

@@ -1,0 +1,268 @@
+"""Search by symptom, through the public pages, on whichever engine the database provides."""
+
+import json
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from articles import search
+from articles.models import Article, SearchQueryLog
+
+from .factories import make_article, make_category, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus():
+    nerves = make_category(name="Nerves", slug="nerves")
+    joints = make_category(name="Joints", slug="joints")
+    tingling = make_tag(name="Tingling", slug="tingling", aliases="pins and needles\nprickling")
+    swelling = make_tag(name="Swelling", slug="swelling", aliases="swollen\nwater on the knee")
+    sciatica = make_article(
+        title="Sciatica and trapped nerves",
+        slug="sciatica",
+        category=nerves,
+        summary="A trapped nerve in the lower back can cause tingling down the leg.",
+        body="## Signs\n\nShooting pain, numbness and weakness behind the knee.",
+        tags=[tingling],
+    )
+    arthritis = make_article(
+        title="Arthritis",
+        slug="arthritis",
+        category=joints,
+        summary="Joint conditions that cause swelling and stiffness.",
+        body="## Swelling\n\nA swelling knee may feel weak. <b>Bold</b> & more.",
+        tags=[swelling],
+    )
+    return {"sciatica": sciatica, "arthritis": arthritis, "tingling": tingling,
+            "swelling": swelling, "nerves": nerves, "joints": joints}  # fmt: skip
+
+
+def slugs(client, **params):
+    response = client.get("/search/", params)
+    assert response.status_code == 200
+    return [r.article.slug for r in response.context["results"].results]
+
+
+def test_finds_by_title_with_stemming(client, corpus):
+    assert slugs(client, q="sciatica") == ["sciatica"]
+    assert slugs(client, q="nerve") == ["sciatica"]  # nerves
+    assert slugs(client, q="swell") == ["arthritis"]  # swelling
+
+
+def test_lay_words_search_the_tag_through_its_alias(client, corpus):
+    assert slugs(client, q="pins and needles") == ["sciatica"]
+    assert slugs(client, q="my knee is swollen") == ["arthritis"]
+    html = client.get("/search/", {"q": "pins and needles"}).content.decode()
+    assert "Also searched for" in html and 'href="/tags/tingling/"' in html
+    assert "Tingling (you searched “pins and needles”)" in html
+
+
+def test_an_alias_edit_takes_effect_at_once(client, corpus):
+    assert slugs(client, q="fizzing") == []
+    corpus["tingling"].aliases += "\nfizzing"
+    corpus["tingling"].save()
+    assert slugs(client, q="fizzing") == ["sciatica"]
+
+
+def test_title_outranks_body(client, corpus):
+    make_article(title="Weak knees", slug="weak-knees", body="Nothing else here.")
+    assert slugs(client, q="weak")[0] == "weak-knees"
+
+
+def test_snippet_is_escaped_then_marked(client, corpus):
+    make_article(
+        title="Danger", slug="danger", summary="plain",
+        body="Some <script>alert(1)</script> hazard <img src=x onerror=alert(1)> text",
+    )  # fmt: skip
+    Article.objects.filter(slug="danger")  # rendered body drops the script, index keeps text
+    response = client.get("/search/", {"q": "hazard"})
+    html = response.content.decode()
+    assert "<mark>hazard</mark>" in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+
+
+def test_snippet_never_passes_through_raw_markup():
+    assert str(search.highlight("a <b>&\x02knee\x03")) == "a &lt;b&gt;&amp;<mark>knee</mark>"
+    assert str(search.highlight("<mark>x</mark>")) == "x"
+
+
+def test_did_you_mean(client, corpus):
+    response = client.get("/search/", {"q": "sciatca"})
+    assert response.context["results"].suggestion == "sciatica"
+    assert 'Did you mean <a href="/search/?q=sciatica">sciatica</a>' in response.content.decode()
+    assert client.get("/search/", {"q": "swelng"}).context["results"].suggestion == "swelling"
+
+
+def test_nothing_found_offers_keywords_and_sections(client, corpus):
+    html = client.get("/search/", {"q": "zebra"}).content.decode()
+    assert "No articles found" in html
+    assert 'href="/tags/tingling/"' in html and 'href="/topics/nerves/"' in html
+
+
+def test_all_words_first_then_any(client, corpus):
+    assert slugs(client, q="tingling swelling") != []
+    assert client.get("/search/", {"q": "tingling swelling"}).context["results"].any_word
+
+
+def test_filters_combine_with_the_query(client, corpus):
+    make_article(title="Knee tingling", slug="knee-tingling", category=corpus["joints"])
+    assert set(slugs(client, q="tingling")) == {"sciatica", "knee-tingling"}
+    assert slugs(client, q="tingling", category="joints") == ["knee-tingling"]
+    assert slugs(client, q="tingling", tag="tingling") == ["sciatica"]
+    assert slugs(client, q="tingling", category="nope") != []  # unknown filter: ignored
+
+
+def test_pagination_keeps_the_query(client, corpus):
+    for i in range(25):
+        make_article(title=f"Tingling {i}", slug=f"t-{i}")
+    response = client.get("/search/", {"q": "tingling", "page": "2"})
+    assert response.context["results"].total == 26
+    assert len(response.context["results"].results) == 10
+    html = response.content.decode()
+    assert 'rel="next" href="?q=tingling&amp;page=3"' in html
+    assert 'rel="prev" href="?q=tingling&amp;page=1"' in html
+
+
+def test_drafts_and_future_articles_never_appear(client, corpus):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_article(title="Tingling draft", status="draft", published_at=None)
+    make_article(title="Tingling later", published_at=timezone.now() + timedelta(days=1))
+    assert slugs(client, q="tingling") == ["sciatica"]
+
+
+class TestIndexFollowsChanges:
+    def test_edit_publish_unpublish_delete(self, client, corpus):
+        article = corpus["arthritis"]
+        article.title = "Osteoarthritis"
+        article.save()
+        assert slugs(client, q="osteoarthritis") == ["arthritis"]
+        article.status = "draft"
+        article.save()
+        assert slugs(client, q="osteoarthritis") == []
+        article.status = "published"
+        article.save()
+        assert slugs(client, q="osteoarthritis") == ["arthritis"]
+        article.delete()
+        assert slugs(client, q="osteoarthritis") == []
+        assert slugs(client, q="sciatica") == ["sciatica"]
+
+    def test_tags_added_removed_renamed_deleted(self, client, corpus):
+        article, tag = corpus["arthritis"], corpus["tingling"]
+        article.tags.add(tag)
+        assert "arthritis" in slugs(client, q="prickling")
+        article.tags.remove(tag)
+        assert "arthritis" not in slugs(client, q="prickling")
+        tag.articles.add(article)
+        assert "arthritis" in slugs(client, q="prickling")
+        tag.articles.clear()
+        assert "arthritis" not in slugs(client, q="prickling")
+        swelling = corpus["swelling"]
+        swelling.name = "Puffiness"
+        swelling.save()
+        assert slugs(client, q="puffiness") == ["arthritis"]
+        swelling.delete()
+        assert slugs(client, q="puffiness") == []
+
+    def test_category_renamed(self, client, corpus):
+        corpus["joints"].name = "Bones and joints"
+        corpus["joints"].save()
+        assert slugs(client, q="bones") == ["arthritis"]
+
+    def test_rebuild_command(self, client, corpus):
+        from django.core.management import call_command
+
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("DELETE FROM articles_search_fts")
+            else:
+                cursor.execute("UPDATE articles_searchdocument SET vector = NULL")
+        assert slugs(client, q="sciatica") == []
+        call_command("rebuild_search_index", stdout=__import__("io").StringIO())
+        assert slugs(client, q="sciatica") == ["sciatica"]
+        assert slugs(client, q="sciatca") == []
+
+
+HOSTILE_QUERIES = [
+    '"', '""', "'", "*", "NEAR", "NEAR(a b)", "AND", "OR", "NOT", "a AND", "OR b", "NOT NOT",
+    "^", "title:knee", ":", "&", "|", "!", "(", ")", "((", "knee)", "a & b | !c", "a <-> b",
+    "'; DROP TABLE articles_article; --", "1 OR 1=1", "\x00", "knee\x00pain", "\x1b[31m",
+    "\u202e", "🦵🦵🦵", "ü" * 50, "k" * 10_000, "-", "+knee -pain", "knee*", "{a}", "[x]",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_never_fails_on_input(client, corpus, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    assert len(response.context["query"]) <= search.MAX_QUERY_LENGTH
+    assert client.get("/search/suggest/", {"q": query}).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["0", "-5", "abc", "1e9", "99999999999999999999999", "\x00"])
+def test_never_fails_on_page(client, corpus, page):
+    assert client.get("/search/", {"q": "tingling", "page": page}).status_code == 200
+
+
+def test_invalid_utf8_in_the_url(client, corpus):
+    assert client.get("/search/?q=%ff%fe%fd&category=%c3%28").status_code == 200
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=300))
+def test_never_fails_on_any_text(client, corpus, query):
+    assert client.get("/search/", {"q": query}).status_code == 200
+
+
+def test_suggest(client, corpus):
+    data = json.loads(client.get("/search/suggest/", {"q": "ting"}).content)
+    assert data["items"][0] == {"label": "Tingling", "kind": "symptom", "url": "/tags/tingling/"}
+    data = json.loads(client.get("/search/suggest/", {"q": "pins"}).content)
+    assert data["items"][0]["label"] == "pins and needles (Tingling)"
+    data = json.loads(client.get("/search/suggest/", {"q": "trapped"}).content)
+    assert {"label": "Sciatica and trapped nerves", "kind": "article",
+            "url": "/articles/sciatica/"} in data["items"]  # fmt: skip
+    assert json.loads(client.get("/search/suggest/", {"q": "t"}).content)["items"] == []
+    for i in range(12):
+        make_article(title=f"Tingle {i}")
+    assert len(json.loads(client.get("/search/suggest/", {"q": "tingl"}).content)["items"]) == 8
+
+
+def test_search_query_counts_are_fixed(client, corpus, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        client.get("/search/", {"q": "tingling"})
+    for i in range(30):
+        make_article(title=f"Tingling {i}", tags=[corpus["tingling"]])
+    with django_assert_max_num_queries(12):
+        client.get("/search/", {"q": "tingling", "page": "2"})
+
+
+class TestSearchLog:
+    def test_counted_once_per_search_not_per_page_or_filter(self, client, corpus):
+        client.get("/search/", {"q": "  Pins   and NEEDLES "})
+        client.get("/search/", {"q": "pins and needles", "page": "2"})
+        client.get("/search/", {"q": "pins and needles", "category": "nerves"})
+        client.get("/search/", {"q": "pins and needles", "tag": "tingling"})
+        client.get("/search/", {"q": "pins and needles"})
+        entry = SearchQueryLog.objects.get()
+        assert entry.query == "pins and needles"
+        assert entry.searches == 2 and entry.results == 1
+
+    def test_zero_results_recorded_and_nothing_personal(self, client, corpus):
+        client.get("/search/", {"q": "zebra"}, REMOTE_ADDR="203.0.113.9")
+        entry = SearchQueryLog.objects.get()
+        assert entry.results == 0
+        fields = {f.name for f in SearchQueryLog._meta.get_fields()}
+        assert fields == {"id", "query", "searches", "results", "first_searched", "last_searched"}
+
+    def test_empty_query_is_not_logged(self, client, corpus):
+        client.get("/search/", {"q": "   "})
+        assert not SearchQueryLog.objects.exists()

@@ -1,0 +1,263 @@
+import json
+import re
+from datetime import timedelta
+from unittest import mock
+from xml.etree import ElementTree
+
+import pytest
+from django.db import DatabaseError
+from django.utils import timezone
+
+from articles.models import Article
+
+from .factories import make_article, make_category, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+def json_ld_blocks(html):
+    return [
+        json.loads(block)
+        for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    ]
+
+
+@pytest.fixture
+def site():
+    """A small site: two categories, tags, articles, a draft and a scheduled article."""
+    muscles = make_category(name="Muscles", slug="muscles", position=1)
+    nerves = make_category(name="Nerves", slug="nerves", position=2)
+    tingling = make_tag(name="Tingling", slug="tingling", aliases="pins and needles\nprickling")
+    weakness = make_tag(name="Weakness", slug="weakness", aliases="weak knee")
+    sciatica = make_article(
+        title="Sciatica",
+        slug="sciatica",
+        category=nerves,
+        summary="A trapped nerve in the back.",
+        body="## What sciatica is\n\nA nerve problem.\n\n### Signs\n\nTingling.",
+        emergency="- numbness around your bottom",
+        urgent_help="- weakness getting worse",
+        see_a_doctor="- no better after 2 weeks",
+        tags=[tingling, weakness],
+    )
+    quads = make_article(
+        title="Weak quadriceps", slug="weak-quadriceps", category=muscles, tags=[weakness]
+    )
+    sciatica.related.add(quads)
+    make_article(title="Secret draft", slug="draft", category=nerves, status="draft",
+                 published_at=None, tags=[tingling])  # fmt: skip
+    make_article(title="Scheduled", slug="scheduled", category=nerves, tags=[tingling],
+                 published_at=timezone.now() + timedelta(days=2))  # fmt: skip
+    return {"sciatica": sciatica, "quads": quads, "muscles": muscles, "nerves": nerves}
+
+
+def grow(site, count):
+    """More content of every kind, to show page costs do not grow with it."""
+    tag = make_tag()
+    for i in range(count):
+        make_article(category=site["nerves"], tags=[tag], title=f"Extra {i}")
+        make_category()
+        make_tag()
+
+
+PAGES = ["/", "/topics/nerves/", "/articles/sciatica/", "/tags/", "/tags/tingling/"]
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/", 3),
+        ("/topics/nerves/", 4),
+        ("/articles/sciatica/", 5),
+        ("/tags/", 1),
+        ("/tags/tingling/", 3),
+    ],  # fmt: skip
+)
+def test_query_count_is_fixed_whatever_the_amount_of_content(
+    client, site, url, queries, django_assert_num_queries
+):
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    grow(site, 25)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+
+
+def test_home_lists_categories_articles_and_tags(client, site):
+    html = client.get("/").content.decode()
+    assert "Muscles" in html and "Nerves" in html
+    assert 'href="/articles/sciatica/"' in html
+    assert 'href="/tags/tingling/"' in html
+    assert "Secret draft" not in html and "Scheduled" not in html
+    assert html.count("<h1") == 1
+
+
+def test_article_page_shows_everything_a_reader_needs(client, site):
+    response = client.get("/articles/sciatica/")
+    html = response.content.decode()
+    assert "<title>Sciatica – kneeinfo</title>" in html
+    assert '<meta name="description" content="A trapped nerve in the back.">' in html
+    assert '<link rel="canonical" href="http://testserver/articles/sciatica/">' in html
+    assert '<meta property="og:title" content="Sciatica">' in html
+    assert 'href="/topics/nerves/"' in html  # breadcrumbs
+    assert "pins and needles, prickling" in html  # also called
+    assert "weak knee" not in html  # only the lay words of what the article is about
+    assert '<a href="#what-sciatica-is">What sciatica is</a>' in html  # table of contents
+    assert '<a href="#signs">Signs</a>' in html
+    # The help panel, emergency first.
+    assert html.index("help--emergency") < html.index("help--urgent") < html.index("help--routine")
+    assert "Weak quadriceps" in html  # related
+    assert "Sources" in html and "https://www.nhs.uk/conditions/knee-pain/" in html
+    assert "Test reviewer" in html and "Next review due" in html
+    assert "not medical advice" in html
+    assert html.count("<h1") == 1
+    assert "Secret draft" not in html
+
+
+def test_article_json_ld(client, site):
+    blocks = json_ld_blocks(client.get("/articles/sciatica/").content.decode())
+    page = next(b for b in blocks if b["@type"] == "MedicalWebPage")
+    assert page["name"] == "Sciatica"
+    assert page["lastReviewed"] == "2026-01-01"
+    assert page["reviewedBy"]["name"] == "Test reviewer"
+    assert {"@type": "MedicalCondition", "name": "Tingling"} in page["about"]
+    assert page["audience"]["audienceType"] == "Patient"
+    crumbs = next(b for b in blocks if b["@type"] == "BreadcrumbList")
+    assert [i["name"] for i in crumbs["itemListElement"]] == ["Home", "Nerves", "Sciatica"]
+
+
+def test_json_ld_cannot_break_out_of_its_script_block(client, site):
+    make_article(slug="x", title="</script><script>alert(1)</script>")
+    html = client.get("/articles/x/").content.decode()
+    assert "<script>alert(1)" not in html
+    assert json_ld_blocks(html)[0]["name"] == "</script><script>alert(1)</script>"
+
+
+def test_overdue_review_notice(client, site):
+    Article.objects.filter(slug="sciatica").update(
+        next_review_due=timezone.localdate() - timedelta(days=1)
+    )
+    assert "This page is due for review" in client.get("/articles/sciatica/").content.decode()
+    assert "due for review" not in client.get("/articles/weak-quadriceps/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/articles/draft/",
+        "/articles/scheduled/",
+        "/articles/nope/",
+        "/topics/nope/",
+        "/tags/nope/",
+        "/nope/",
+    ],  # fmt: skip
+)
+def test_drafts_scheduled_and_unknown_slugs_are_404_pages_in_the_site_style(client, site, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and 'id="main-content"' in html
+    assert "Secret draft" not in html
+
+
+def test_category_page_lists_only_its_published_articles(client, site):
+    html = client.get("/topics/nerves/").content.decode()
+    assert "Sciatica" in html
+    assert "Secret draft" not in html and "Scheduled" not in html
+    assert "Weak quadriceps" not in html
+    assert "<h1>Nerves</h1>" in html
+
+
+def test_tag_pages(client, site):
+    index = client.get("/tags/").content.decode()
+    assert 'href="/tags/tingling/"' in index and "pins and needles" in index
+    page = client.get("/tags/tingling/").content.decode()
+    assert "Sciatica" in page and "Secret draft" not in page and "Scheduled" not in page
+    assert "Also called: pins and needles, prickling" in page
+
+
+def test_a_tag_with_only_drafts_is_not_listed(client, site):
+    make_tag(name="Lonely", slug="lonely").articles.add(Article.objects.get(slug="draft"))
+    assert "Lonely" not in client.get("/tags/").content.decode()
+
+
+@pytest.mark.parametrize("page", ["2", "999999999999999999999", "-1", "abc", "", "%00"])
+def test_pagination_never_fails_on_odd_page_values(client, site, page):
+    grow(site, 25)
+    response = client.get("/topics/nerves/", {"page": page})
+    assert response.status_code == 200
+    assert "Page " in response.content.decode()
+
+
+def test_pagination_keeps_query_and_marks_prev_next(client, site):
+    grow(site, 25)
+    html = client.get("/topics/nerves/?page=2&utm=x").content.decode()
+    assert 'rel="prev" href="?page=1&amp;utm=x"' in html
+
+
+def test_empty_site_still_renders(client):
+    for url in ["/", "/tags/", "/feed/", "/sitemap.xml"]:
+        assert client.get(url).status_code == 200
+    make_category(slug="empty")
+    assert "no articles in this section yet" in client.get("/topics/empty/").content.decode()
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(client):
+    with mock.patch("articles.views.connection.cursor", side_effect=DatabaseError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+
+
+def test_robots_points_at_the_sitemap(client):
+    text = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+    assert "Disallow: /admin/" in text
+
+
+def test_sitemap_lists_published_content_only(client, site):
+    xml = client.get("/sitemap.xml").content
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [el.text for el in ElementTree.fromstring(xml).findall(".//s:loc", ns)]
+    assert "http://testserver/articles/sciatica/" in locs
+    assert "http://testserver/topics/nerves/" in locs
+    assert "http://testserver/tags/tingling/" in locs
+    assert not any("draft" in loc or "scheduled" in loc for loc in locs)
+
+
+def test_feed_is_valid_atom_with_absolute_links(client, site):
+    response = client.get("/feed/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ElementTree.fromstring(response.content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    links = [e.get("href") for e in root.findall("a:entry/a:link", ns)]
+    assert "http://testserver/articles/sciatica/" in links
+    assert not any("draft" in link for link in links)
+
+
+def test_error_pages_render_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    for name in ["400.html", "403.html", "404.html", "500.html"]:
+        html = render_to_string(name)
+        assert 'id="main-content"' in html and "kneeinfo" in html
+
+
+def test_500_page_is_served_in_the_site_style(client, settings):
+    client.raise_request_exception = False
+    with mock.patch("articles.views.HomeView.get_context_data", side_effect=RuntimeError):
+        response = client.get("/")
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in response.content.decode()
+
+
+def test_bad_host_gets_400_page(client):
+    client.raise_request_exception = False
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in response.content.decode()
