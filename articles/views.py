@@ -198,7 +198,19 @@ class SearchView(TemplateView):
         }
         if query and not results.total:
             context["popular_tags"] = published_tags()[:12]
+        self.log_entry = (query, results.total) if query and fresh else None
         return super().get_context_data(**context, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response.page_cache_extra = self.log_entry  # counted again when served from the cache
+        return response
+
+
+def count_cached_search(request, log_entry):
+    """A search served from the page cache is still one search for the editors' log."""
+    if log_entry:
+        search.log_query(*log_entry)
 
 
 @require_GET

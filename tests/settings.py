@@ -12,6 +12,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Static files come from the finders in tests; no collectstatic folder is needed.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+
+# Most tests look at a view's context; the page cache has tests of its own that switch it on.
+PAGE_CACHE = False
+# Logins in tests go through force_login; the lockout tests switch django-axes on.
+AXES_ENABLED = False
+
 if os.environ.get("REDIS_URL"):
     # A shared Redis (CI runs the suite against one): keep this run's keys to itself.
     CACHES["default"]["KEY_PREFIX"] = f"kneeinfo-test-{uuid.uuid4().hex[:8]}"

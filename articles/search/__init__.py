@@ -294,20 +294,24 @@ def did_you_mean(parsed):
 
 
 def log_search(results):
+    log_query(results.query, results.total)
+
+
+def log_query(query, total):
     """Count one search of this normalised query; nothing about the reader is kept."""
-    text = " ".join(words(results.query))[:200]
+    text = " ".join(words(query))[:200]
     if not text:
         return
     updated = SearchQueryLog.objects.filter(query=text).update(
-        searches=F("searches") + 1, results=results.total
+        searches=F("searches") + 1, results=total
     )
     if not updated:
         try:
             with transaction.atomic():
-                SearchQueryLog.objects.create(query=text, searches=1, results=results.total)
+                SearchQueryLog.objects.create(query=text, searches=1, results=total)
         except IntegrityError:  # someone else logged it first: count ours too
             SearchQueryLog.objects.filter(query=text).update(
-                searches=F("searches") + 1, results=results.total
+                searches=F("searches") + 1, results=total
             )
 
 

@@ -1,0 +1,109 @@
+"""
+Whole-page caching for the public pages, keyed by the content version (cache.py).
+
+A health site is read far more than it is written and its pages change only when content does,
+so a rendered page is kept until the next change: any save bumps the version and every cached
+page stops matching at once. Responses carry ETag and Last-Modified (ConditionalGetMiddleware
+answers conditional requests with 304) and a short public Cache-Control for a CDN.
+
+Only anonymous GET and HEAD requests are served from or stored in the cache. A request with a
+session cookie (an editor), or a response that sets a cookie or used a CSRF token, is never
+stored and is marked private, so nothing personal is ever shared between readers.
+"""
+
+import hashlib
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
+
+from .cache import content_version
+
+logger = logging.getLogger(__name__)
+
+PAGE_TIMEOUT = 24 * 3600  # a version lasts until the next change; this only bounds memory
+
+
+def _key(request, version):
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def _has_session(request):
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _storable(request, response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.META.get("CSRF_COOKIE_USED")
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def _public(response, version):
+    if version is not None and not response.has_header("Last-Modified"):
+        response["Last-Modified"] = http_date(version // 1_000_000_000)
+    patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE)
+    return response
+
+
+def _private(response):
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def cache_public_page(view, on_hit=None):
+    """Serve `view` from the page cache for anonymous readers.
+
+    `on_hit(request, extra)` runs when a page comes from the cache, with whatever the view put
+    in `response.page_cache_extra` (the search page uses it to count a search once).
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or _has_session(request):
+            return _private(view(request, *args, **kwargs))
+        version = content_version()
+        if version is None or not settings.PAGE_CACHE:  # the cache is down: serve fresh
+            return _public(view(request, *args, **kwargs), None)
+        key = _key(request, version)
+        try:
+            entry = cache.get(key)
+        except Exception:  # noqa: BLE001 - a cache outage must never take pages down
+            logger.warning("cache unavailable; serving uncached", exc_info=True)
+            entry = None
+        if entry is not None:
+            response = HttpResponse(entry["content"], content_type=entry["content_type"])
+            response["ETag"] = entry["etag"]
+            response["X-Page-Cache"] = "hit"
+            if on_hit is not None:
+                on_hit(request, entry.get("extra"))
+            return _public(response, version)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if not _storable(request, response):
+            return _private(response) if response.status_code == 200 else response
+        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        response["X-Page-Cache"] = "miss"
+        entry = {
+            "content": response.content,
+            "content_type": response["Content-Type"],
+            "etag": response["ETag"],
+            "extra": getattr(response, "page_cache_extra", None),
+        }
+        try:
+            cache.set(key, entry, PAGE_TIMEOUT)
+        except Exception:  # noqa: BLE001
+            logger.warning("cache unavailable; page not stored", exc_info=True)
+        return _public(response, version)
+
+    return wrapped

@@ -1,0 +1,88 @@
+"""Site-wide middleware: request ids for the logs, the security headers Django lacks, the
+Content Security Policy with the admin's one exception, and a friendly 503 when the database
+is unreachable."""
+
+import contextvars
+import logging
+import re
+import uuid
+
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+request_id = contextvars.ContextVar("request_id", default="-")
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Give each request an id (the proxy's X-Request-ID when it is sane), put it in every log
+    line written while the request runs, and send it back in the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id.reset(token)
+        response["X-Request-ID"] = rid
+        return response
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = request_id.get()
+        return True
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy: this site needs no camera, microphone, location or the like."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class SiteCSPMiddleware(CSPMiddleware):
+    """Our pages allow no inline script or style. The Django admin's own templates use inline
+    style attributes, so its pages (and only those) may use inline styles, never scripts."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith("/" + settings.ADMIN_PATH) and not report_only:
+            parts.update = {**(parts.update or {}), "style-src": ["'self'", "'unsafe-inline'"]}
+        return parts
+
+
+class DatabaseUnavailableMiddleware:
+    """When the database cannot be reached, readers get a calm 503 page, not a traceback."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError) or (
+            isinstance(exception, DatabaseError) and "connect" in str(exception).lower()
+        ):
+            logger.error("database unavailable: %s", exception)
+            response = HttpResponse(render_to_string("503.html", request=None), status=503)
+            response["Retry-After"] = "30"
+            response["Cache-Control"] = "no-store"
+            return response
+        return None
