@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test lint format install setup check-deploy bench screenshots clean
+.PHONY: run test lint format install setup check-deploy bench bench-search screenshots clean
 
 # The virtual environment is rebuilt only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -54,6 +54,13 @@ clean:
 # PNGs of the main pages at desktop and phone widths into docs/screenshots/ (needs chromium).
 screenshots: install
 	$(BIN)/python tests/screenshots.py
+
+# Pages under gunicorn and wrk, 12 and 10,000 articles, SQLite and PostgreSQL + Redis when they
+# answer; installs wrk from Debian's packages when it is missing and we are root.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
+	$(BIN)/python bench/pages.py
 
 # Search latency at 10,000 generated articles, SQLite and PostgreSQL, against a naive baseline.
 bench-search: install

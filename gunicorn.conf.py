@@ -13,9 +13,14 @@ worker_class = "sync"
 timeout = 30  # a request that takes longer than this is stuck: restart the worker
 graceful_timeout = 20  # on restart, let requests in flight finish
 keepalive = 5
-max_requests = 2000  # recycle workers now and then so memory stays flat
-max_requests_jitter = 200
+# The app is loaded once and forked, so a recycled worker starts in milliseconds (deploy new
+# code with a full restart, not HUP). Workers are recycled now and then so memory stays flat.
+preload_app = True
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

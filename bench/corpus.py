@@ -60,8 +60,11 @@ def build(count, seed=7):
             reviewed_by="Benchmark",
             last_reviewed=now.date(),
         )
-        # What save() derives, without a signal per row.
+        # What save() derives, without a signal per row (the help panels are the template's).
         article.body_html, article.toc = search_markdown(article.body)
+        for field in ("see_a_doctor", "urgent_help", "emergency", "sources"):
+            setattr(article, f"{field}_html", getattr(template, f"{field}_html"))
+        article.next_review_due = template.next_review_due
         articles.append(article)
     with transaction.atomic():
         created = Article.objects.bulk_create(articles, batch_size=500)

@@ -274,3 +274,5 @@ SITE_NAME = "kneeinfo"
 # request is not at hand. Requests use their own host.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 REVIEW_INTERVAL = timedelta(days=365)
+# Searches reach the editors' search log within this many seconds (articles/search/).
+SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("DJANGO_SEARCH_LOG_FLUSH_SECONDS", "10"))

@@ -18,6 +18,8 @@ WHITENOISE_USE_FINDERS = True
 
 # Most tests look at a view's context; the page cache has tests of its own that switch it on.
 PAGE_CACHE = False
+# Searches are written to the log at once, so tests can look at it.
+SEARCH_LOG_FLUSH_SECONDS = 0
 # Logins in tests go through force_login; the lockout tests switch django-axes on.
 AXES_ENABLED = False
 

@@ -460,3 +460,73 @@ def test_upload_when_the_disk_is_full_gives_a_clear_error(settings, tmp_path):
     assert response.status_code == 507
     assert "could not be stored" in response.json()["image"][0]
     assert not any(tmp_path.rglob("*.png"))
+
+
+SQLITE_CONCURRENCY = """
+import threading, time, django
+django.setup()
+from django.core.management import call_command
+from django.db import connection, transaction
+from articles.models import Article, Category
+call_command("migrate", verbosity=0)
+category = Category.objects.create(name="Nerves", slug="nerves", summary="s")
+Article.objects.create(title="Sciatica", slug="sciatica", category=category, summary="s",
+    body="## Hi", status="published", see_a_doctor="- x")
+errors, done = [], time.monotonic() + 2
+def reader():
+    try:
+        while time.monotonic() < done:
+            list(Article.objects.published().values_list("title", flat=True))
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        connection.close()
+def editor(n):
+    try:
+        while time.monotonic() < done:
+            with transaction.atomic():
+                article = Article.objects.get(slug="sciatica")
+                article.summary = f"edited by {n} at {time.monotonic()}"
+                article.save()
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        connection.close()
+threads = [threading.Thread(target=reader) for _ in range(4)]
+threads += [threading.Thread(target=editor, args=(n,)) for n in range(2)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("errors:", errors)
+"""
+
+
+def test_sqlite_editors_saving_while_readers_read_never_hit_database_is_locked(tmp_path):
+    """A real file database (the test database is in memory): readers and two editors at once."""
+    env = _env() | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "kneeinfo.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_CONCURRENCY],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("errors: []"), result.stdout
+
+
+def test_searches_are_written_to_the_log_in_batches(client, settings, article):
+    from articles.search import search_log
+
+    settings.SEARCH_LOG_FLUSH_SECONDS = 3600
+    search_log.flush()
+    client.get("/search/", {"q": "sciatica"})
+    client.get("/search/", {"q": "Sciatica "})
+    client.get("/search/", {"q": "pins and needles"})
+    assert not SearchQueryLog.objects.exists()  # still in memory: no write per search
+    search_log.flush()
+    assert SearchQueryLog.objects.get(query="sciatica").searches == 2
+    assert SearchQueryLog.objects.get(query="pins and needles").results == 1

@@ -7,13 +7,19 @@ Search by symptom: one interface in front of SQLite FTS5 and PostgreSQL full-tex
     rebuild()                   # from scratch (`manage.py rebuild_search_index`)
 """
 
+import atexit
+import contextlib
 import difflib
 import html
+import logging
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
@@ -22,6 +28,8 @@ from ..cache import cached_for_content
 from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag
 from .engines import START, STOP, engine
 from .query import MAX_QUERY_LENGTH, clean, parse, words
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_QUERY_LENGTH", "clean", "index_articles", "log_search", "rebuild", "remove_articles",
@@ -297,22 +305,62 @@ def log_search(results):
     log_query(results.query, results.total)
 
 
-def log_query(query, total):
-    """Count one search of this normalised query; nothing about the reader is kept."""
-    text = " ".join(words(query))[:200]
-    if not text:
-        return
+class _SearchLogBuffer:
+    """Searches are counted in memory and written to the log in one transaction at most every
+    `SEARCH_LOG_FLUSH_SECONDS` (and when the worker exits), so that a busy search page does
+    not turn every reader's search into a database write. 0 writes at once."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pending = {}  # normalised query -> [searches, latest result count]
+        self.last_flush = time.monotonic()
+
+    def add(self, text, total):
+        with self.lock:
+            entry = self.pending.setdefault(text, [0, total])
+            entry[0] += 1
+            entry[1] = total
+            due = time.monotonic() - self.last_flush >= settings.SEARCH_LOG_FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self):
+        with self.lock:
+            pending, self.pending = self.pending, {}
+            self.last_flush = time.monotonic()
+        if not pending:
+            return
+        try:
+            with transaction.atomic() if len(pending) > 1 else contextlib.nullcontext():
+                for text, (searches, total) in pending.items():
+                    _count(text, searches, total)
+        except DatabaseError:  # the log is never worth a reader's page
+            logger.warning("could not write %d search log entries", len(pending), exc_info=True)
+
+
+def _count(text, searches, total):
     updated = SearchQueryLog.objects.filter(query=text).update(
-        searches=F("searches") + 1, results=total
+        searches=F("searches") + searches, results=total
     )
     if not updated:
         try:
             with transaction.atomic():
-                SearchQueryLog.objects.create(query=text, searches=1, results=total)
+                SearchQueryLog.objects.create(query=text, searches=searches, results=total)
         except IntegrityError:  # someone else logged it first: count ours too
             SearchQueryLog.objects.filter(query=text).update(
-                searches=F("searches") + 1, results=total
+                searches=F("searches") + searches, results=total
             )
+
+
+search_log = _SearchLogBuffer()
+atexit.register(search_log.flush)
+
+
+def log_query(query, total):
+    """Count one search of this normalised query; nothing about the reader is kept."""
+    text = " ".join(words(query))[:200]
+    if text:
+        search_log.add(text, total)
 
 
 def suggest(prefix, limit=SUGGESTIONS):
