@@ -1,14 +1,19 @@
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.core.exceptions import ValidationError
 from django.db.models import Case, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from markdownx.widgets import AdminMarkdownxWidget
 
-from .models import Article, Category, SearchQueryLog, Tag
+from . import checks
+from .models import Article, Category, JargonTerm, SearchQueryLog, Tag
 
 admin.site.site_header = "kneeinfo editors"
 admin.site.site_title = "kneeinfo editors"
@@ -82,6 +87,22 @@ class ArticleAdminForm(forms.ModelForm):
             last = cleaned.get("last_reviewed")
             cleaned["next_review_due"] = last + settings.REVIEW_INTERVAL if last else None
             self.instance.next_review_due = cleaned["next_review_due"]
+        # Links to pages readers cannot open block publishing; a draft may have them. (A cause
+        # article without a help list is refused by Article.clean().)
+        if cleaned.get("status") == Article.Status.PUBLISHED:
+            submitted = Article(
+                **{
+                    name: cleaned.get(name, getattr(self.instance, name))
+                    for name in ["slug", "status", "published_at", *checks.MARKDOWN_FIELDS]
+                }
+            )
+            broken = checks.broken_links(submitted)
+            if broken:
+                self.add_error(
+                    None,
+                    [problem.message for problem in broken]
+                    + ["Fix the links, or save the article as a draft."],
+                )
         return cleaned
 
 
@@ -125,6 +146,38 @@ class ArticleAdmin(admin.ModelAdmin):
     def review_overdue(self, article):
         return article.review_overdue
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The content checks of the article as saved, or as just submitted when the form is
+        # shown again with errors; templates/admin/articles/article/change_form.html lists them.
+        form = context["adminform"].form
+        if obj is not None or form.is_bound:
+            context["content_checks"] = checks.check_article(form.instance)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        self._report_checks(request, obj, response)
+        return response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        self._report_checks(request, obj, response)
+        return response
+
+    def _report_checks(self, request, obj, response):
+        """After a save, one warning message per content problem, unless the editor lands on
+        the article's own form, which lists them already."""
+        change_url = reverse("admin:articles_article_change", args=[obj.pk])
+        if (
+            IS_POPUP_VAR in request.POST
+            or urlsplit(response.get("Location", "")).path == change_url
+        ):
+            return
+        report = checks.check_article(obj)
+        for problem in report.errors + report.warnings:
+            prefix = "Must be fixed before publishing: " if problem.blocking else ""
+            self.message_user(request, f"“{obj}”: {prefix}{problem.message}", messages.WARNING)
+
     @admin.action(description="Publish the selected articles", permissions=["change"])
     def publish(self, request, queryset):
         published, refused = 0, []
@@ -132,6 +185,9 @@ class ArticleAdmin(admin.ModelAdmin):
             article.status = Article.Status.PUBLISHED
             try:
                 article.full_clean()
+                broken = checks.broken_links(article)
+                if broken:
+                    raise ValidationError([problem.message for problem in broken])
             except Exception as error:  # noqa: BLE001 - report every refusal, publish the rest
                 refused.append(f"{article}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
                 continue
@@ -156,6 +212,15 @@ class ArticleAdmin(admin.ModelAdmin):
         self.message_user(
             request, ngettext("%d article unpublished.", "%d articles unpublished.", count) % count
         )
+
+
+@admin.register(JargonTerm)
+class JargonTermAdmin(admin.ModelAdmin):
+    """The words the content checks flag, with what to say instead. A change here counts from
+    the next check: the terms are read afresh each time."""
+
+    list_display = ["term", "plain_alternative", "note"]
+    search_fields = ["term", "plain_alternative", "note"]
 
 
 class ResultsFilter(admin.SimpleListFilter):

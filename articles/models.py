@@ -3,6 +3,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
@@ -338,3 +339,39 @@ class SearchQueryLog(models.Model):
 
     def __str__(self):
         return self.query
+
+
+class JargonTerm(models.Model):
+    """A medical word the content checks flag, with the plain words to use instead."""
+
+    term = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="The word or phrase to flag, e.g. 'popliteal fossa'. Matched as a whole word "
+        "in any case; a plural ending in -s or -es is flagged too.",
+    )
+    plain_alternative = models.CharField(
+        "plain words",
+        max_length=200,
+        help_text="What to say instead, e.g. 'the hollow behind the knee'.",
+    )
+    note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Optional: when the term is fine to use, or how to explain it.",
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = "jargon term"
+        verbose_name_plural = "jargon"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("term"),
+                name="jargonterm_term_unique_any_case",
+                violation_error_message="That term is already in the list.",
+            )
+        ]
+
+    def __str__(self):
+        return self.term
