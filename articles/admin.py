@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from markdownx.widgets import AdminMarkdownxWidget
+from reversion.admin import VersionAdmin
 
 from . import checks
+from .concurrency import GuardedModelForm
+from .history import HistoryMixin
 from .models import Article, Category, JargonTerm, SearchQueryLog, Tag
 
 admin.site.site_header = "kneeinfo editors"
@@ -20,8 +23,21 @@ admin.site.site_title = "kneeinfo editors"
 admin.site.index_title = "Content"
 
 
+class CategoryAdminForm(GuardedModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "slug", "position", "is_cause", "summary"]
+
+
+class TagAdminForm(GuardedModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "aliases"]
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(HistoryMixin, VersionAdmin):
+    form = CategoryAdminForm
     list_display = ["name", "slug", "position", "is_cause"]
     list_editable = ["position"]
     search_fields = ["name", "summary"]
@@ -29,7 +45,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(HistoryMixin, VersionAdmin):
+    form = TagAdminForm
     list_display = ["name", "slug", "alias_summary"]
     search_fields = ["name", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
@@ -63,7 +80,7 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(GuardedModelForm):
     class Meta:
         model = Article
         fields = [
@@ -107,7 +124,7 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(HistoryMixin, VersionAdmin):
     form = ArticleAdminForm
     list_display = [
         "title",
@@ -128,7 +145,7 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "category", "summary", "body"]}),
+        (None, {"fields": ["title", "slug", "category", "summary", "body", "edit_base"]}),
         (
             "When to get help",
             {

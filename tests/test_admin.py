@@ -25,6 +25,10 @@ def csrf_post(client, url, data, **extra):
     page = client.get(url)
     assert page.status_code == 200
     data = {**data, "csrfmiddlewaretoken": page.context["csrf_token"]}
+    adminform = page.context.get("adminform")
+    if adminform is not None and "edit_base" in adminform.form.fields:
+        # The values the editor started from, as a browser sends them.
+        data.setdefault("edit_base", page.context["adminform"].form["edit_base"].value() or "")
     return client.post(url, data, **extra)
 
 

@@ -319,7 +319,11 @@ def editor_client():
 def csrf_post(client, url, data, **extra):
     page = client.get(url)
     assert page.status_code == 200
-    return client.post(url, {**data, "csrfmiddlewaretoken": page.context["csrf_token"]}, **extra)
+    data = {**data, "csrfmiddlewaretoken": page.context["csrf_token"]}
+    form = page.context["adminform"].form
+    if "edit_base" in form.fields:  # the values the editor started from, as a browser sends
+        data.setdefault("edit_base", form["edit_base"].value() or "")
+    return client.post(url, data, **extra)
 
 
 def article_form(article, **overrides):
