@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import ValidationError
-from django.db.models import Case, When
+from django.db.models import Case, Count, Q, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
@@ -16,7 +17,7 @@ from reversion.admin import VersionAdmin
 from . import checks
 from .concurrency import GuardedModelForm
 from .history import HistoryMixin
-from .models import Article, Category, JargonTerm, SearchQueryLog, Tag
+from .models import Article, Category, Feedback, JargonTerm, SearchQueryLog, Tag
 
 admin.site.site_header = "kneeinfo editors"
 admin.site.site_title = "kneeinfo editors"
@@ -134,6 +135,7 @@ class ArticleAdmin(HistoryMixin, VersionAdmin):
         "updated_at",
         "next_review_due",
         "review_overdue",
+        "helpful_votes",
     ]
     list_filter = ["status", "category", ReviewDueFilter, "tags"]
     list_select_related = ["category"]
@@ -162,6 +164,28 @@ class ArticleAdmin(HistoryMixin, VersionAdmin):
     @admin.display(boolean=True, description="review overdue")
     def review_overdue(self, article):
         return article.review_overdue
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                helpful_yes=Count("feedback", filter=Q(feedback__helpful=True)),
+                helpful_no=Count("feedback", filter=Q(feedback__helpful=False)),
+            )
+        )
+
+    @admin.display(description="helpful? yes / no", ordering="helpful_no")
+    def helpful_votes(self, article):
+        url = reverse("admin:articles_feedback_changelist") + f"?article__id__exact={article.pk}"
+        return format_html('<a href="{}">{} / {}</a>', url, article.helpful_yes, article.helpful_no)
+
+    def get_readonly_fields(self, request, obj=None):
+        """Only reviewers may say who reviewed an article and when."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("articles.review_article"):
+            fields += ["reviewed_by", "last_reviewed", "next_review_due"]
+        return fields
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The content checks of the article as saved, or as just submitted when the form is
@@ -278,3 +302,33 @@ class SearchQueryLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Readers' answers to "Was this page helpful?", newest first; filter by article to see one
+    page's answers (the article list shows the totals)."""
+
+    list_display = ["article", "helpful", "comment", "created_on"]
+    list_filter = ["helpful", "created_on", ("article", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["article"]
+    search_fields = ["comment", "article__title"]
+    date_hierarchy = "created_on"
+    readonly_fields = ["article", "helpful", "comment", "created_on"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            totals = response.context_data["cl"].queryset.aggregate(
+                yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False))
+            )
+            response.context_data["subtitle"] = (
+                f"{totals['yes']} helpful, {totals['no']} not helpful"
+            )
+        return response

@@ -181,6 +181,7 @@ class Article(models.Model):
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["status", "published_at"])]
+        permissions = [("review_article", "Can set who reviewed an article and when")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published"]), name="article_status_valid"
@@ -375,3 +376,21 @@ class JargonTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class Feedback(models.Model):
+    """A reader's answer to "Was this page helpful?". Only the article, the answer, an optional
+    comment and the day are kept: nothing about the reader."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    comment = models.TextField(max_length=500, blank=True)
+    created_on = models.DateField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_on", "-pk"]
+        verbose_name = "reader feedback"
+        verbose_name_plural = "reader feedback"
+
+    def __str__(self):
+        return f"{'Helpful' if self.helpful else 'Not helpful'}: {self.article}"

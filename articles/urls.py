@@ -2,6 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .feedback import article_feedback
 from .feeds import LatestArticlesFeed
 from .pagecache import cache_public_page as cached
 from .sitemaps import SITEMAPS
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", cached(views.HomeView.as_view()), name="home"),
     path("topics/<slug:slug>/", cached(views.CategoryDetailView.as_view()), name="category-detail"),
     path("articles/<slug:slug>/", cached(views.ArticleDetailView.as_view()), name="article-detail"),
+    path("articles/<slug:slug>/feedback/", article_feedback, name="article-feedback"),
     path("tags/", cached(views.TagListView.as_view()), name="tag-list"),
     path("tags/<slug:slug>/", cached(views.TagDetailView.as_view()), name="tag-detail"),
     path(

@@ -52,3 +52,11 @@ def test_the_public_never_sees_a_draft(client, draft):
 def test_preview_of_a_missing_article_is_404(client):
     client.force_login(make_user(staff=True))
     assert client.get(reverse("article-preview", args=[999999])).status_code == 404
+
+
+def test_the_change_form_links_to_the_preview(admin_client, draft):
+    page = admin_client.get(f"/admin/articles/article/{draft.pk}/change/").content.decode()
+    assert reverse("article-preview", args=[draft.pk]) in page
+    preview = admin_client.get(reverse("article-preview", args=[draft.pk])).content.decode()
+    assert "Preview." in preview and "not public yet" in preview
+    assert "Was this page helpful?" not in preview
