@@ -1,6 +1,10 @@
 """
 Content as Markdown files with YAML front matter: the format of `articles/content/`.
 
+`export_dir()` writes every category, tag and article (drafts too) in that format, built from
+the same normalised fields the import compares, so importing an export changes nothing and
+exporting again gives the same bytes.
+
 `import_dir()` loads a folder of `categories/`, `tags/` and `articles/` files. It creates what
 is missing and updates what the files changed, but never overwrites an object an editor changed
 in the admin since it was last imported: each object keeps a fingerprint of what the import
@@ -11,13 +15,16 @@ and left alone. Running it twice changes nothing the second time.
 import datetime
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
+import reversion
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .models import Article, Category, Tag
@@ -108,8 +115,9 @@ def article_fields(article):
         "reviewed_by": _text(article.reviewed_by),
         "last_reviewed": _iso(article.last_reviewed),
         "next_review_due": _iso(article.next_review_due),
-        "tags": sorted(article.tags.values_list("slug", flat=True)),
-        "related": sorted(article.related.values_list("slug", flat=True)),
+        # .all() so an export can prefetch them; the order is not stored, so slugs are sorted.
+        "tags": sorted(tag.slug for tag in article.tags.all()),
+        "related": sorted(other.slug for other in article.related.all()),
     }
     data.update({name: _text(getattr(article, name)) for name in ARTICLE_TEXT_FIELDS})
     return data
@@ -296,7 +304,9 @@ def import_dir(path, dry_run=False):
     if not root.is_dir():
         raise ContentError(f"{root} is not a folder")
     report = Report()
-    with transaction.atomic():
+    # One revision for the whole import, so the admin history shows what it changed.
+    with transaction.atomic(), reversion.create_revision():
+        reversion.set_comment(f"Imported from content files ({root.name}/)")
         for folder, model, reader, fields_of, label in [
             ("categories", Category, read_category, category_fields, "category"),
             ("tags", Tag, read_tag, tag_fields, "tag"),
@@ -322,4 +332,148 @@ def import_dir(path, dry_run=False):
             _set_related(article, data, report)
         if dry_run:
             transaction.set_rollback(True)
+    return report
+
+
+# --- Writing files ----------------------------------------------------------------------------
+
+FOLDERS = ["categories", "tags", "articles"]
+ARTICLE_KEYS = [
+    "title", "slug", "category", "summary", "tags", "related", "status", "published_at",
+    "reviewed_by", "last_reviewed", "next_review_due", "see_a_doctor", "urgent_help",
+    "emergency", "sources",
+]  # fmt: skip
+
+
+class _Dumper(yaml.SafeDumper):
+    """Front matter as people write it: multi-line text as `|` blocks, lists on one line
+    (`tags: [a, b]`), times in UTC with Z."""
+
+
+def _represent_text(dumper, text):
+    if any(char in text for char in "\x85\u2028\u2029"):
+        style = '"'  # YAML reads these as line breaks unless they are escaped in double quotes
+    elif "\n" in text:
+        style = "|"  # PyYAML quotes instead when a block cannot hold the text
+    else:
+        style = None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+def _represent_datetime(dumper, value):
+    text = _iso(value).replace("+00:00", "Z")
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", text)
+
+
+def _represent_list(dumper, items):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_text)
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(datetime.datetime, _represent_datetime)
+
+
+def _document(meta, body=""):
+    front = yaml.dump(
+        meta,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=math.inf,  # never fold a long summary across lines
+    )
+    text = f"---\n{front}---\n"
+    return f"{text}{body}\n" if body else text
+
+
+def category_file(category):
+    fields = category_fields(category)
+    meta = {key: fields[key] for key in ["name", "slug", "position", "is_cause"]}
+    return _document(meta, fields["summary"])
+
+
+def tag_file(tag):
+    return _document(tag_fields(tag))
+
+
+def article_file(article):
+    fields = article_fields(article)
+    # Dates as dates, so YAML writes them unquoted; everything else as the import compares it.
+    fields.update(
+        published_at=article.published_at,
+        last_reviewed=article.last_reviewed,
+        next_review_due=article.next_review_due,
+    )
+    return _document({key: fields[key] for key in ARTICLE_KEYS}, fields["body"])
+
+
+@dataclass
+class ExportReport:
+    root: Path
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    others: list = field(default_factory=list)
+
+    def lines(self):
+        for label, items in [
+            ("created", self.created),
+            ("updated", self.updated),
+            ("left alone (not in the database)", self.others),
+        ]:
+            for item in items:
+                yield f"{label}: {item}"
+        written = self.created + self.updated + self.unchanged
+        counts = ", ".join(
+            f"{sum(name.startswith(f'{folder}/') for name in written)} {folder}"
+            for folder in FOLDERS
+        )
+        yield (
+            f"exported {counts} to {self.root}: {len(self.created)} created, "
+            f"{len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.others)} other files left alone"
+        )
+
+
+def export_dir(path):
+    """Write every category, tag and article to a content folder; returns an ExportReport.
+
+    Only the files for objects in the database are written; other files are left alone.
+    """
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise ContentError(f"{root} is not a folder")
+    files = {}
+    for category in Category.objects.order_by("slug"):
+        files[f"categories/{category.slug}.md"] = category_file(category)
+    for tag in Tag.objects.order_by("slug"):
+        files[f"tags/{tag.slug}.md"] = tag_file(tag)
+    articles = (
+        Article.objects.select_related("category")
+        .prefetch_related(
+            Prefetch("tags", Tag.objects.only("slug")),
+            Prefetch("related", Article.objects.only("slug")),
+        )
+        .order_by("slug")
+    )
+    for article in articles:
+        files[f"articles/{article.slug}.md"] = article_file(article)
+    report = ExportReport(root)
+    try:
+        for name, text in files.items():
+            file, data = root / name, text.encode()
+            if file.is_file() and file.read_bytes() == data:
+                report.unchanged.append(name)
+                continue
+            (report.updated if file.exists() else report.created).append(name)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(data)
+    except OSError as error:
+        raise ContentError(f"cannot write {error.filename or root}: {error.strerror}") from error
+    for folder in FOLDERS:
+        report.others += [
+            f"{folder}/{file.name}"
+            for file in _files(root / folder)
+            if f"{folder}/{file.name}" not in files
+        ]
     return report

@@ -203,3 +203,14 @@ def test_categories_and_tags_keep_history_too():
     Form(alice, change_url(category)).save(summary="Nerves.")
     assert Version.objects.get_for_object(Tag.objects.get(pk=tag.pk)).count() == 1
     assert Version.objects.get_for_object(Category.objects.get(pk=category.pk)).count() == 1
+
+
+def test_an_import_is_recorded_as_a_revision():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("import_content", "articles/content", stdout=StringIO())
+    article = Article.objects.get(slug="sciatica-and-trapped-nerves")
+    version = Version.objects.get_for_object(article).get()
+    assert "Imported from content files" in version.revision.get_comment()
