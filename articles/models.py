@@ -277,15 +277,24 @@ class Article(models.Model):
         published = Article.objects.published().for_listing().exclude(pk=self.pk)
         picks = list(published.filter(picked_by=self).order_by("title")[:limit])
         if len(picks) < limit:
+            # Count shared tags on the tag table only, for this article's tags: the cost follows
+            # how common its tags are, not the number of articles, and reads no article rows
+            # but the few candidates.
             tag_ids = list(self.tags.values_list("pk", flat=True))
-            if tag_ids:
-                by_tags = (
-                    published.filter(tags__in=tag_ids)
-                    .exclude(pk__in=[pick.pk for pick in picks])
-                    .annotate(shared=Count("tags"))
-                    .order_by("-shared", "-published_at", "title")[: limit - len(picks)]
-                )
-                picks += list(by_tags)
+            through = Article.tags.through
+            candidates = dict(
+                through.objects.filter(tag_id__in=tag_ids)
+                .exclude(article_id__in=[self.pk, *(pick.pk for pick in picks)])
+                .values("article_id")
+                .annotate(shared=Count("tag_id"))
+                .order_by("-shared", "-article_id")
+                .values_list("article_id", "shared")[: limit * 4]
+            )
+            by_tags = sorted(
+                published.filter(pk__in=candidates),
+                key=lambda a: (-candidates[a.pk], -a.published_at.timestamp(), a.title),
+            )
+            picks += by_tags[: limit - len(picks)]
         return picks
 
 

@@ -1,11 +1,18 @@
+import gzip
 import json
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
+from io import StringIO
+from pathlib import Path
 from unittest import mock
 from xml.etree import ElementTree
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.db import DatabaseError
+from django.templatetags.static import static
 from django.utils import timezone
 
 from articles.models import Article
@@ -68,7 +75,7 @@ PAGES = ["/", "/topics/nerves/", "/articles/sciatica/", "/tags/", "/tags/tinglin
     [
         ("/", 3),
         ("/topics/nerves/", 4),
-        ("/articles/sciatica/", 5),
+        ("/articles/sciatica/", 6),
         ("/tags/", 1),
         ("/tags/tingling/", 3),
     ],  # fmt: skip
@@ -120,7 +127,8 @@ def test_article_json_ld(client, site):
     assert page["name"] == "Sciatica"
     assert page["lastReviewed"] == "2026-01-01"
     assert page["reviewedBy"]["name"] == "Test reviewer"
-    assert {"@type": "MedicalCondition", "name": "Tingling"} in page["about"]
+    assert {"@type": "MedicalCondition", "name": "Sciatica"} in page["about"]
+    assert "Tingling" in page["keywords"]
     assert page["audience"]["audienceType"] == "Patient"
     crumbs = next(b for b in blocks if b["@type"] == "BreadcrumbList")
     assert [i["name"] for i in crumbs["itemListElement"]] == ["Home", "Nerves", "Sciatica"]
@@ -261,3 +269,91 @@ def test_bad_host_gets_400_page(client):
     response = client.get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert "Something was wrong with that request" in response.content.decode()
+
+
+# --- Light: what a page costs a reader on a slow connection -----------------------------------
+
+PAGE_BUDGET = 30 * 1024  # bytes, gzip-compressed: the HTML and the CSS and JS it links
+CONTENT = Path(__file__).resolve().parent.parent / "articles" / "content"
+URL_ATTRIBUTES = {"src", "href", "action", "srcset", "poster", "data", "formaction"}
+
+
+class Resources(HTMLParser):
+    """Every address a page refers to, and the stylesheets and scripts it loads."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.urls, self.assets = [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.urls += [value for name, value in attrs.items() if name in URL_ATTRIBUTES and value]
+        if tag == "link" and attrs.get("rel") == "stylesheet" or tag == "script" and "src" in attrs:
+            self.assets.append(attrs.get("href") or attrs["src"])
+
+
+def static_file(url):
+    path = finders.find(url.removeprefix(static("")))
+    assert path, f"{url} is not one of our static files"
+    return Path(path).read_bytes()
+
+
+def gzipped(data):
+    return len(gzip.compress(data, compresslevel=6))  # the level GZipMiddleware uses
+
+
+@pytest.fixture
+def shipped_articles():
+    call_command("import_content", str(CONTENT), stdout=StringIO())
+    return list(Article.objects.published())
+
+
+def test_every_shipped_article_page_is_under_30_kb_compressed(client, shipped_articles):
+    sizes = {}
+    for article in shipped_articles:
+        html = client.get(article.get_absolute_url()).content
+        assets = Resources(html.decode()).assets
+        assert {a.rsplit("/", 1)[-1] for a in assets} == {"site.css", "search.js"}
+        sizes[article.slug] = gzipped(html) + sum(gzipped(static_file(url)) for url in assets)
+    heaviest = max(sizes, key=sizes.get)
+    print(f"heaviest article page: {heaviest}, {sizes[heaviest]} bytes compressed")
+    assert sizes[heaviest] < PAGE_BUDGET, sizes
+
+
+def test_pages_load_nothing_from_other_hosts(client, shipped_articles):
+    """No third-party scripts, styles, fonts, images or trackers. Only the links editors put in
+    article text and sources lead elsewhere (they are removed before looking)."""
+    article = shipped_articles[0]
+    editors_html = [
+        article.body_html, article.sources_html, article.emergency_html,
+        article.urgent_help_html, article.see_a_doctor_html,
+    ]  # fmt: skip
+    pages = ["/", "/topics/nerves/", article.get_absolute_url(), "/tags/", "/tags/tingling/",
+             "/search/?q=tingling", "/search/?q=zzqxv", "/nope/"]  # fmt: skip
+    for url in pages:
+        html = client.get(url).content.decode()
+        for part in editors_html:
+            html = html.replace(part, "")
+        for address in Resources(html).urls:
+            if re.match(r"(https?:)?//", address):
+                assert address.startswith("http://testserver/"), (url, address)
+    for asset in ("css/site.css", "js/search.js"):
+        text = static_file(static(asset)).decode()
+        assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//|https?://", text), asset
+    css = static_file(static("css/site.css")).decode()
+    assert "@font-face" not in css  # system fonts only: nothing to download
+    assert re.search(r"--font:\s*system-ui", css)
+
+
+def test_images_in_articles_are_lazy_and_keep_their_size(client, shipped_articles):
+    bodies = [a.body_html for a in shipped_articles]
+    bodies.append(
+        make_article(
+            body='<img src="/media/knee.png" alt="A knee" width="640" height="480">'
+        ).body_html
+    )
+    for body in bodies:
+        for img in re.findall(r"<img\b[^>]*>", body):
+            assert 'loading="lazy"' in img, img
+            assert re.search(r'\bwidth="\d+"', img) and re.search(r'\bheight="\d+"', img), img
