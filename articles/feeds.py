@@ -1,8 +1,16 @@
+"""/feed/: an Atom feed of new and updated articles, newest change first.
+
+Each entry carries when it was first published and when it last changed, so feed readers
+show an updated article again."""
+
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Article
+
+FEED_LENGTH = 30
 
 
 class LatestArticlesFeed(Feed):
@@ -10,9 +18,12 @@ class LatestArticlesFeed(Feed):
     title = "kneeinfo: new and updated articles"
     subtitle = "Plain-language articles about weakness behind the knees."
     link = reverse_lazy("articles:home")
+    feed_url = reverse_lazy("articles:feed")
+    author_name = f"{settings.SITE_NAME} editorial team"
+    language = "en-GB"
 
     def items(self):
-        return Article.objects.published().for_listing().order_by("-updated_at")[:30]
+        return Article.objects.published().for_listing().order_by("-updated_at")[:FEED_LENGTH]
 
     def item_title(self, item):
         return item.title

@@ -1,8 +1,24 @@
-from django.contrib.sitemaps import Sitemap
-from django.urls import reverse
+"""sitemap.xml: every public page with the time its content last changed.
 
-from .models import Article, Category
-from .views import published_tags
+A category's or tag's page changes when one of its published articles does, so its lastmod is
+the latest of theirs; categories and tags with no published article are left out (their pages
+have nothing to find yet). Drafts and scheduled articles never appear."""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Article, Category, Tag
+
+
+def _with_lastmod(queryset):
+    """Annotate categories or tags with the last change to their published articles."""
+    published = Q(
+        articles__status=Article.Status.PUBLISHED, articles__published_at__lte=timezone.now()
+    )
+    latest = Max("articles__updated_at", filter=published)
+    return queryset.annotate(lastmod=latest).filter(lastmod__isnull=False)
 
 
 class HomeSitemap(Sitemap):
@@ -10,10 +26,14 @@ class HomeSitemap(Sitemap):
     priority = 1.0
 
     def items(self):
+        self.latest = Article.objects.published().aggregate(latest=Max("updated_at"))["latest"]
         return ["articles:home", "articles:tag-list"]
 
     def location(self, item):
         return reverse(item)
+
+    def lastmod(self, item):
+        return self.latest
 
 
 class ArticleSitemap(Sitemap):
@@ -32,7 +52,10 @@ class CategorySitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return Category.objects.all()
+        return _with_lastmod(Category.objects.only("slug")).order_by("position", "pk")
+
+    def lastmod(self, item):
+        return item.lastmod
 
 
 class TagSitemap(Sitemap):
@@ -40,7 +63,10 @@ class TagSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return published_tags().order_by("pk")
+        return _with_lastmod(Tag.objects.only("slug")).order_by("pk")
+
+    def lastmod(self, item):
+        return item.lastmod
 
 
 SITEMAPS = {

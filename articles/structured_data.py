@@ -1,7 +1,13 @@
-"""schema.org JSON-LD for search engines: the article as a MedicalWebPage, and breadcrumbs."""
+"""schema.org JSON-LD for search engines: the article as a MedicalWebPage, breadcrumbs, and the
+site itself with its search."""
 
 from django.conf import settings
 from django.urls import reverse
+
+# What every article on the site is about, whatever its cause.
+SYMPTOM = {"@type": "MedicalSignOrSymptom", "name": "Weakness behind the knee"}
+# Written for patients and the public, not for clinicians.
+AUDIENCE = {"@type": "MedicalAudience", "audienceType": "Patient"}
 
 
 def _absolute(request, url):
@@ -9,24 +15,35 @@ def _absolute(request, url):
 
 
 def article_json_ld(request, article, tags):
+    """A MedicalWebPage: what it is about, who it is for, and when and by whom it was reviewed.
+
+    A cause article is also about the condition it describes. Tags mix symptoms, body parts
+    and treatments, so they are keywords rather than typed `about` entities.
+    """
+    about = [SYMPTOM]
+    if article.category.is_cause:
+        about.append({"@type": "MedicalCondition", "name": article.title})
+    url = _absolute(request, article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
         "name": article.title,
         "headline": article.title,
         "description": article.summary,
-        "url": _absolute(request, article.get_absolute_url()),
-        "inLanguage": "en",
+        "inLanguage": "en-GB",
         "datePublished": article.published_at.isoformat(),
         "dateModified": article.updated_at.isoformat(),
-        "audience": {"@type": "PeopleAudience", "audienceType": "Patient"},
-        "about": [{"@type": "MedicalSignOrSymptom", "name": "Weakness behind the knee"}]
-        + [{"@type": "MedicalCondition", "name": tag.name} for tag in tags],
+        "audience": AUDIENCE,
+        "about": about,
+        "keywords": ", ".join(tag.name for tag in tags),
+        "articleSection": article.category.name,
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
         "isPartOf": {
             "@type": "WebSite",
             "name": settings.SITE_NAME,
-            "url": _absolute(request, "/"),
+            "url": _absolute(request, reverse("articles:home")),
         },
     }
     if article.last_reviewed:
@@ -47,4 +64,21 @@ def breadcrumbs_json_ld(request, trail):
             {"@type": "ListItem", "position": i, "name": name, "item": _absolute(request, url)}
             for i, (name, url) in enumerate(items, start=1)
         ],
+    }
+
+
+def website_json_ld(request):
+    """The site, and how to search it, for the home page."""
+    search = _absolute(request, reverse("articles:search"))
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": settings.SITE_NAME,
+        "url": _absolute(request, reverse("articles:home")),
+        "inLanguage": "en-GB",
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {"@type": "EntryPoint", "urlTemplate": f"{search}?q={{search_term_string}}"},
+            "query-input": "required name=search_term_string",
+        },
     }

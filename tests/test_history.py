@@ -188,7 +188,7 @@ def test_recover_a_deleted_article():
     assert not Article.objects.filter(slug="oops").exists()
     listing = alice.get("/admin/articles/article/recover/")
     assert "Deleted by mistake" in listing.content.decode()
-    version = Version.objects.get_deleted(Article).get()
+    version = Version.objects.get_deleted(Article).get(object_repr="Deleted by mistake")
     form = Form(alice, f"/admin/articles/article/recover/{version.pk}/")
     assert form.save().status_code == 302
     restored = Article.objects.get(slug="oops")

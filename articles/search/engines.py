@@ -67,12 +67,17 @@ class SQLiteEngine:
                 return []
             # Snippets only for the page shown, not for every match.
             marks = ", ".join(["%s"] * len(ids))
+            # From the text readers see (body, else summary), never the keyword list.
             cursor.execute(
-                f"""SELECT rowid, snippet({FTS_TABLE}, -1, char(2), char(3), '…', 28)
+                f"""SELECT rowid, snippet({FTS_TABLE}, 3, char(2), char(3), '…', 28),
+                           snippet({FTS_TABLE}, 2, char(2), char(3), '…', 28)
                     FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({marks})""",
                 [expression, *ids],
             )
-            snippets = dict(cursor.fetchall())
+            snippets = {
+                pk: body if START in body or START not in summary else summary
+                for pk, body, summary in cursor.fetchall()
+            }
         return [(pk, snippets.get(pk, "")) for pk in ids]
 
     def count(self, parsed, filters, operator="AND"):
