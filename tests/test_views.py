@@ -357,3 +357,15 @@ def test_images_in_articles_are_lazy_and_keep_their_size(client, shipped_article
         for img in re.findall(r"<img\b[^>]*>", body):
             assert 'loading="lazy"' in img, img
             assert re.search(r'\bwidth="\d+"', img) and re.search(r'\bheight="\d+"', img), img
+
+
+def test_templates_need_no_inline_script_or_style():
+    """The Content Security Policy allows neither: styles live in site.css, script in files."""
+    root = Path(__file__).resolve().parent.parent / "templates"
+    for template in root.rglob("*.html"):
+        if "admin" in template.relative_to(root).parts:
+            continue  # the admin's own templates have a CSP exception for inline styles
+        text = template.read_text()
+        assert not re.search(r"\sstyle=|<style\b|\son[a-z]+=|javascript:", text), template
+        for script in re.findall(r"<script\b[^>]*>", text):
+            assert " src=" in script or 'type="application/ld+json"' in script, template
