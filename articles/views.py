@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Window
 from django.db.models.functions import RowNumber
@@ -154,7 +155,9 @@ class TagDetailView(ForgivingPaginationMixin, PublishedArticlesMixin, ListView):
 @require_GET
 def robots_txt(request):
     sitemap_url = request.build_absolute_uri(reverse("articles:sitemap"))
-    text = render_to_string("robots.txt", {"sitemap_url": sitemap_url})
+    # A moved admin path is not announced here; the admin's responses carry X-Robots-Tag instead.
+    admin_path = "/admin/" if settings.ADMIN_PATH == "admin/" else None
+    text = render_to_string("robots.txt", {"sitemap_url": sitemap_url, "admin_path": admin_path})
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 

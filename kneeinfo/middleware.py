@@ -45,7 +45,8 @@ class RequestIdFilter(logging.Filter):
 
 
 class SecurityHeadersMiddleware:
-    """Permissions-Policy: this site needs no camera, microphone, location or the like."""
+    """Permissions-Policy: this site needs no camera, microphone, location or the like. The admin
+    says noindex itself, so robots.txt never has to name a moved admin path."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -53,6 +54,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if request.path_info.startswith("/" + settings.ADMIN_PATH):
+            response.setdefault("X-Robots-Tag", "noindex, nofollow")
         return response
 
 

@@ -49,6 +49,7 @@ PAGES = {
     "home": "/",
     "category": "/topics/nerves/",
     "article": ARTICLE,
+    "feedback form": ARTICLE + "feedback/",
     "tags A-Z": "/tags/",
     "tag": "/tags/tingling/",
     "search": "/search/?q=pins+and+needles",

@@ -369,3 +369,16 @@ def test_templates_need_no_inline_script_or_style():
         assert not re.search(r"\sstyle=|<style\b|\son[a-z]+=|javascript:", text), template
         for script in re.findall(r"<script\b[^>]*>", text):
             assert " src=" in script or 'type="application/ld+json"' in script, template
+
+
+def test_a_moved_admin_path_is_not_announced_in_robots_txt(client, settings):
+    settings.ADMIN_PATH = "editors-only/"
+    text = client.get("/robots.txt").content.decode()
+    assert "editors-only" not in text and "/admin/" not in text
+    assert "Disallow: /search/" in text
+
+
+def test_admin_responses_ask_not_to_be_indexed(client):
+    response = client.get("/admin/login/")
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "X-Robots-Tag" not in client.get("/")
