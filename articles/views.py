@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import search
+from .cache import cached_for_content
 from .models import Article, Category, Tag
 from .structured_data import article_json_ld, breadcrumbs_json_ld
 
@@ -173,6 +174,12 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def search_filters():
+    """The sections and tags a search can be narrowed to: the same for every search."""
+    categories = list(Category.objects.only("name", "slug"))
+    return categories, list(published_tags().only("name", "slug").order_by("name"))
+
+
 class SearchView(TemplateView):
     """Search by symptom. Whatever is typed gets a normal page: see articles/search/."""
 
@@ -190,17 +197,18 @@ class SearchView(TemplateView):
         fresh = not any(params.get(key) for key in ("page", "category", "tag"))
         if query and fresh:
             search.log_search(results)  # once per search, not per page or filter click
+        categories, filter_tags = cached_for_content("search:filters", search_filters)
         context = {
             "query": query,
             "results": results,
             "page_obj": results.page,
             "category": category,
             "tag": tag,
-            "categories": Category.objects.only("name", "slug"),
-            "filter_tags": published_tags().order_by("name"),
+            "categories": categories,
+            "filter_tags": filter_tags,
         }
         if query and not results.total:
-            context["popular_tags"] = published_tags()[:12]
+            context["popular_tags"] = filter_tags[:12]
         self.log_entry = (query, results.total) if query and fresh else None
         return super().get_context_data(**context, **kwargs)
 

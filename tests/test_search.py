@@ -127,6 +127,34 @@ def test_pagination_keeps_the_query(client, corpus):
     assert 'rel="prev" href="?q=tingling&amp;page=1"' in html
 
 
+def test_counts_stop_at_the_cap_and_say_so(client, corpus, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 12)
+    for i in range(14):
+        make_article(title=f"Tingling {i}", slug=f"t-{i}")
+    response = client.get("/search/", {"q": "tingling"})
+    results = response.context["results"]
+    assert results.more and results.total == 12
+    assert "More than <strong>12</strong> articles" in response.content.decode()
+    last = client.get("/search/", {"q": "tingling", "page": "99"}).context["results"]
+    assert last.page.number == 2 and len(last.results) == 2  # 12 shown in all, never more
+    exact = client.get("/search/", {"q": "sciatica"}).context["results"]
+    assert not exact.more and exact.total == 1
+
+
+def test_an_alias_finds_a_tagged_article_that_never_uses_the_word(client, corpus):
+    quiet = make_article(
+        title="Nerve care", slug="nerve-care", category=corpus["nerves"],
+        summary="What helps.", body="Rest and gentle movement.", tags=[corpus["tingling"]],
+    )  # fmt: skip
+    response = client.get("/search/", {"q": "prickling"})
+    assert quiet.slug in [r.article.slug for r in response.context["results"].results]
+    html = response.content.decode()
+    # The index's word for the tag is never shown, suggested or logged.
+    assert search.tag_token("tingling") not in html
+    assert client.get("/search/", {"q": "kneeinfotagtinglin"}).context["results"].suggestion == ""
+    assert all("kneeinfotag" not in term for term in response.context["results"].parsed.terms)
+
+
 def test_drafts_and_future_articles_never_appear(client, corpus):
     from datetime import timedelta
 

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from ..cache import cached_for_content
 from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag
 from .engines import START, STOP, engine
-from .query import MAX_QUERY_LENGTH, clean, parse, words
+from .query import MAX_QUERY_LENGTH, clean, parse, tag_token, words
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,10 @@ __all__ = [
 ]  # fmt: skip
 
 PER_PAGE = 10
+# Results are counted exactly up to here and shown as "more than 1,000" beyond: an exact
+# count of every article that mentions "knee" costs more than ranking them, and the pages
+# past the hundredth are never read.
+MAX_RESULTS = 1000
 SUGGESTIONS = 8
 
 
@@ -67,10 +71,13 @@ def _document(article):
         )
     )
     title, summary = clean(article.title), clean(article.summary)
+    # The keywords end with one word per tag (query.tag_token), never shown to anyone: how a
+    # lay word finds every article with its tag. Spelling help leaves them out.
+    tokens = " ".join(tag_token(tag.slug) for tag in tags)
     return SearchDocument(
         article_id=article.pk,
         title=title,
-        keywords=clean(keywords),
+        keywords=f"{clean(keywords)} {tokens}".strip(),
         summary=summary,
         body=body,
         terms=" ".join(sorted(_terms(title, keywords, summary, body))),
@@ -200,7 +207,8 @@ class Results:
     parsed: object = None
     page: object = None
     results: list = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # exact up to MAX_RESULTS; `more` is true when there are more than that
+    more: bool = False
     any_word: bool = False
     suggestion: str = ""
     expansions: list = field(default_factory=list)
@@ -245,18 +253,20 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
         return results
     filters = {"category": category.pk if category else None, "tag": tag.pk if tag else None}
     operator = "AND"
-    total = engine().count(parsed, filters, operator)
+    cap = MAX_RESULTS + 1
+    total = engine().count(parsed, filters, operator, cap=cap)
     if total == 0 and len(parsed.units) > 1:
         operator = "OR"
-        total = engine().count(parsed, filters, operator)
+        total = engine().count(parsed, filters, operator, cap=cap)
         results.any_word = total > 0
-    results.total = total
+    results.more = total > MAX_RESULTS
+    results.total = total = min(total, MAX_RESULTS)
     results.page = Paginator(_Hits(parsed, filters, operator, total), per_page).get_page(page)
     hits = list(results.page.object_list)
     articles = (
         Article.objects.filter(pk__in=[pk for pk, _ in hits])
-        .select_related("category")
-        .prefetch_related("tags")
+        .for_listing()
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
         .in_bulk()
     )
     for pk, snippet in hits:

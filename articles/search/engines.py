@@ -5,10 +5,12 @@ The two full-text engines behind one interface, chosen from the database in use.
   ranked by BM25 with field weights.
 - PostgreSQL: a weighted tsvector (english configuration) with a GIN index, ranked by ts_rank.
 
-Both answer `count(parsed, filters)` and `match(parsed, filters, limit, offset)` with
-[(article id, snippet)] in rank order, and both mark matches in snippets with \x02 … \x03,
-which `search.highlight()` turns into <mark> after escaping. Every value reaches SQL as a
-parameter; the query structure is built only from words of letters and digits (query.py).
+Both answer `count(parsed, filters, cap)`, exact up to `cap` (counting all 9,000 matches of
+"knee" tells a reader nothing "more than 1,000" does not), and `match(parsed, filters, limit,
+offset)` with [(article id, snippet)] in rank order. Both mark matches in snippets with
+\x02 … \x03, which `search.highlight()` turns into <mark> after escaping. Every value
+reaches SQL as a parameter; the query structure is built only from words of letters and
+digits (query.py).
 """
 
 from django.contrib.postgres.search import SearchVector
@@ -32,6 +34,17 @@ def _filters_sql(filters, params):
         sql += " AND EXISTS (SELECT 1 FROM articles_article_tags t WHERE t.article_id = a.id AND t.tag_id = %s)"  # noqa: E501
         params.append(filters["tag"])
     return sql
+
+
+def _count(matching_sql, params, cap):
+    """How many rows `matching_sql` gives, counting no further than `cap`."""
+    limit = " LIMIT %s" if cap else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM ({matching_sql}{limit}) matching",
+            [*params, *([cap] if cap else [])],
+        )
+        return cursor.fetchone()[0]
 
 
 class SQLiteEngine:
@@ -80,14 +93,12 @@ class SQLiteEngine:
             }
         return [(pk, snippets.get(pk, "")) for pk in ids]
 
-    def count(self, parsed, filters, operator="AND"):
+    def count(self, parsed, filters, operator="AND", cap=None):
         params = [self._expression(parsed, operator)]
         where = _filters_sql(filters, params)
-        sql = f"""SELECT COUNT(*) FROM articles_article a WHERE a.id IN
+        sql = f"""SELECT 1 FROM articles_article a WHERE a.id IN
                   (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) {where}"""
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
+        return _count(sql, params, cap)
 
     def index(self, documents):
         with connection.cursor() as cursor:
@@ -154,16 +165,14 @@ class PostgresEngine:
             cursor.execute(sql, [*params, limit, offset])
             return [(row[0], row[1]) for row in cursor.fetchall()]
 
-    def count(self, parsed, filters, operator="AND"):
+    def count(self, parsed, filters, operator="AND", cap=None):
         expression, params = self._expression(parsed, operator)
         where = _filters_sql(filters, params)
         sql = f"""WITH q AS (SELECT {expression} AS query)
-                  SELECT COUNT(*) FROM articles_searchdocument d
+                  SELECT 1 FROM articles_searchdocument d
                   JOIN articles_article a ON a.id = d.article_id, q
                   WHERE d.vector @@ q.query {where}"""
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
+        return _count(sql, params, cap)
 
     def index(self, documents):
         vector = (

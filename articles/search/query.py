@@ -2,12 +2,18 @@
 From what a reader typed to what the engines look for.
 
 A query is cleaned (control characters and NUL removed, length capped), split into words, and
-matched against tag names and aliases: "pins and needles" also looks for "tingling". The result
-is a list of units that must all match; each unit is a list of alternatives, each alternative a
-phrase (a list of words). Words are letters and digits only, so no engine operator can ever come
-from the reader.
+matched against tag names and aliases: "pins and needles" also looks for "tingling" and for
+every article tagged Tingling. The result is a list of units that must all match; each unit is
+a list of alternatives, each alternative a phrase (a list of words). Words are letters and
+digits only, so no engine operator can ever come from the reader.
+
+A tag is found through one word the index holds for each tagged article (`tag_token`), not by
+looking for each of its aliases in every article's text: matching "back of the knee", "behind
+the knee", "hollow of the knee" … phrase by phrase over 10,000 articles costs several times
+more than one word, and finds nothing an editor's tagging does not.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -98,6 +104,14 @@ STOPWORDS = frozenset(
 )
 
 
+TAG_TOKEN_PREFIX = "kneeinfotag"
+
+
+def tag_token(slug):
+    """The word the search index holds for "this article has this tag"."""
+    return TAG_TOKEN_PREFIX + re.sub(r"[^a-z0-9]", "", slug.lower())
+
+
 def clean(text):
     """Printable text only, spaces collapsed, at most MAX_QUERY_LENGTH characters."""
     text = "".join(ch if unicodedata.category(ch)[0] not in "CZ" else " " for ch in str(text or ""))
@@ -128,7 +142,15 @@ class ParsedQuery:
     @property
     def terms(self):
         """Every distinct word the query looks for, for highlighting and suggestions."""
-        return list(dict.fromkeys(w for unit in self.units for phrase in unit for w in phrase))
+        return list(
+            dict.fromkeys(
+                w
+                for unit in self.units
+                for phrase in unit
+                for w in phrase
+                if not w.startswith(TAG_TOKEN_PREFIX)
+            )
+        )
 
     @property
     def typed_words(self):
@@ -151,28 +173,33 @@ def parse(text, vocabulary=()):
     tokens = words(text)
     parsed = ParsedQuery(text=text)
     used = [False] * len(tokens)
-    # Every name and alias of a tag stands for the others: "knee gives way" also finds "buckling".
-    synonyms = {}
-    for phrase, _tag_name, tag_slug in vocabulary:
-        phrase_words = words(phrase)
-        if phrase_words and phrase_words not in synonyms.setdefault(tag_slug, []):
-            synonyms[tag_slug].append(phrase_words)
-    # Longest phrases first, so "back of my knee" wins over "knee".
-    for phrase, tag_name, tag_slug in sorted(vocabulary, key=lambda v: -len(words(v[0]))):
-        phrase_words = words(phrase)
-        if not phrase_words:
-            continue
+    for phrase, phrase_words, tag_name, tag_slug, alternatives in _compile(tuple(vocabulary)):
         start = _find(tokens, phrase_words)
         if start < 0 or any(used[start : start + len(phrase_words)]):
             continue
         for i in range(start, start + len(phrase_words)):
             used[i] = True
-        alternatives = [phrase_words]
-        if phrase_words != words(tag_name):
-            alternatives += [other for other in synonyms[tag_slug] if other != phrase_words]
-        parsed.units.append(alternatives)
+        parsed.units.append([list(words_) for words_ in alternatives])
         parsed.expansions.append(Expansion(phrase, tag_name, tag_slug))
     for token, taken in zip(tokens, used, strict=True):
         if not taken and token not in STOPWORDS and [[token]] not in parsed.units:
             parsed.units.append([[token]])
     return parsed
+
+
+@functools.lru_cache(maxsize=4)
+def _compile(vocabulary):
+    """The vocabulary split into words once, not on every search: longest phrases first (so
+    "back of my knee" wins over "knee"), each with what it also searches for: the tag's name
+    in any text ("knee gives way" also finds "instability") and the tag itself."""
+    compiled = []
+    for phrase, tag_name, tag_slug in sorted(vocabulary, key=lambda v: -len(words(v[0]))):
+        phrase_words = words(phrase)
+        if not phrase_words:
+            continue
+        alternatives = [phrase_words]
+        if words(tag_name) and words(tag_name) != phrase_words:
+            alternatives.append(words(tag_name))
+        alternatives.append([tag_token(tag_slug)])
+        compiled.append((phrase, phrase_words, tag_name, tag_slug, alternatives))
+    return compiled
