@@ -7,11 +7,20 @@ The version is the time of the last change (nanoseconds), which also serves as t
 Last-Modified. A scheduled article needs no save to appear: the version remembers when the next
 one is due and moves on by itself once that time has passed.
 If the cache is down, values are computed afresh and the site keeps working.
+
+With Redis the version lives there, shared by every worker on every host. Without it, each
+worker process has a local memory cache of its own, so the version is also written to a small
+file (settings.CONTENT_VERSION_FILE) that every worker reads on each request (a few
+microseconds): a save handled by one worker invalidates the pages cached by all of them.
 """
 
+import json
 import logging
+import os
+import tempfile
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -37,17 +46,70 @@ def _new_version():
     return (time.time_ns(), _next_publication())
 
 
+def _per_process():
+    return settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
+_from_file = {"text": None, "stored": None}
+
+
+def _read_file():
+    """The version in the shared file (parsed once per change), or None."""
+    try:
+        with open(settings.CONTENT_VERSION_FILE, encoding="ascii") as file:
+            text = file.read()
+    except OSError:
+        return None
+    if text != _from_file["text"]:
+        try:
+            version, next_publication = json.loads(text)
+        except (ValueError, TypeError):
+            return None  # torn or foreign: written again below
+        _from_file.update(text=text, stored=(version, next_publication))
+    return _from_file["stored"]
+
+
+def _write_file(stored):
+    path = settings.CONTENT_VERSION_FILE
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".version-")
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(json.dumps(list(stored)))
+        os.replace(temporary, path)  # atomic: a reader sees the old version or the new one
+        return True
+    except OSError:
+        logger.warning("could not write %s; using this process's cache only", path)
+        return False
+
+
+def _load():
+    if _per_process():
+        stored = _read_file()
+        if stored is None and _write_file(_new_version()):
+            stored = _read_file()
+        if stored is not None:
+            return stored
+    stored = cache.get(VERSION_KEY)
+    if not isinstance(stored, tuple):
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
+        stored = cache.get(VERSION_KEY)
+    return stored
+
+
+def _store(stored):
+    if not (_per_process() and _write_file(stored)):
+        cache.set(VERSION_KEY, stored, timeout=None)
+
+
 def content_version():
     """The current version number, or None when the cache cannot be reached."""
     try:
-        stored = cache.get(VERSION_KEY)
-        if not isinstance(stored, tuple):
-            cache.add(VERSION_KEY, _new_version(), timeout=None)
-            stored = cache.get(VERSION_KEY)
-        version, next_publication = stored
+        version, next_publication = _load()
         if next_publication is not None and timezone.now().timestamp() >= next_publication:
             stored = _new_version()
-            cache.set(VERSION_KEY, stored, timeout=None)
+            _store(stored)
             version = stored[0]
         return version
     except Exception:  # noqa: BLE001 - a cache outage must never take pages down
@@ -57,7 +119,7 @@ def content_version():
 
 def _bump():
     try:
-        cache.set(VERSION_KEY, _new_version(), timeout=None)
+        _store(_new_version())
     except Exception:  # noqa: BLE001
         logger.warning("cache unavailable; could not invalidate", exc_info=True)
 

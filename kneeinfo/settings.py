@@ -142,6 +142,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Without Redis every worker process has a local memory cache of its own; the processes on one
+# host then share the content version (articles/cache.py) through this small file, so that a
+# save seen by one worker invalidates the pages cached by all of them.
+CONTENT_VERSION_FILE = os.environ.get("DJANGO_CONTENT_VERSION_FILE") or (
+    f"{DATABASES['default']['NAME']}-version"
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    else str(BASE_DIR / "var" / "content-version")
+)
 
 # --- Auth -------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Test settings: the real settings, with a fast password hasher and plain static storage."""
 
 import os
+import tempfile
 import uuid
 
 from kneeinfo.settings import *  # noqa: F403
@@ -26,3 +27,6 @@ AXES_ENABLED = False
 if os.environ.get("REDIS_URL"):
     # A shared Redis (CI runs the suite against one): keep this run's keys to itself.
     CACHES["default"]["KEY_PREFIX"] = f"kneeinfo-test-{uuid.uuid4().hex[:8]}"
+
+# This run's own content version file (see CONTENT_VERSION_FILE in the real settings).
+CONTENT_VERSION_FILE = os.path.join(tempfile.gettempdir(), f"kneeinfo-test-{uuid.uuid4().hex}")

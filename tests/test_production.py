@@ -530,3 +530,80 @@ def test_searches_are_written_to_the_log_in_batches(client, settings, article):
     search_log.flush()
     assert SearchQueryLog.objects.get(query="sciatica").searches == 2
     assert SearchQueryLog.objects.get(query="pins and needles").results == 1
+
+
+SITE_SETUP = """
+import sys, django
+django.setup()
+from django.core.management import call_command
+from articles.models import Article, Category
+if sys.argv[1] == "create":
+    call_command("migrate", verbosity=0)
+    category = Category.objects.create(name="Nerves", slug="nerves", summary="s")
+    Article.objects.create(title="Sciatica", slug="sciatica", category=category, summary="v1",
+        body="## Hi", status="published", see_a_doctor="- x")
+else:
+    article = Article.objects.get(slug="sciatica")
+    article.summary = sys.argv[1]
+    article.save()
+"""
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/gunicorn").exists(), reason="needs make install")
+def test_a_save_reaches_every_worker_without_redis(tmp_path):
+    """Without Redis each gunicorn worker caches pages in its own memory: a save made anywhere
+    (here by another process, like an editor's request on another worker) must still reach
+    every worker's cached pages within a second."""
+    import urllib.request
+
+    port = _free_port()
+    env = {k: v for k, v in _env().items() if not k.startswith("REDIS_")} | {
+        "DJANGO_SETTINGS_MODULE": "kneeinfo.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "DJANGO_SECRET_KEY": "x" * 10 + "-test-key-for-a-throwaway-server-only-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "3",
+    }
+    env.pop("DJANGO_CONTENT_VERSION_FILE", None)
+
+    def run(*args):
+        subprocess.run([sys.executable, "-c", SITE_SETUP, *args], cwd=ROOT, env=env, check=True)
+
+    run("create")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env
+    )
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "kneeinfo.wsgi", "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def summaries(times=30):
+        seen = set()
+        for _ in range(times):
+            url = f"http://127.0.0.1:{port}/articles/sciatica/"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                html = response.read().decode()
+            seen |= {v for v in ("v1", "v2") if f">{v}<" in html or f'"{v}"' in html}
+        return seen
+
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert summaries() == {"v1"}  # and now cached by the workers that served it
+        run("v2")
+        time.sleep(0.2)
+        assert summaries() == {"v2"}
+    finally:
+        server.terminate()
+        server.wait(10)
