@@ -258,6 +258,15 @@ def test_suggest(client, corpus):
     data = json.loads(client.get("/search/suggest/", {"q": "trapped"}).content)
     assert {"label": "Sciatica and trapped nerves", "kind": "article",
             "url": "/articles/sciatica/"} in data["items"]  # fmt: skip
+    # A half-typed word whose stem is shorter ("swelling" is indexed as "swell").
+    data = json.loads(client.get("/search/suggest/", {"q": "trapped nerv"}).content)
+    assert data["items"][-1]["label"] == "Sciatica and trapped nerves"
+    make_article(title="Swelling after a fall", slug="swelling-fall")
+    labels = [
+        i["label"]
+        for i in json.loads(client.get("/search/suggest/", {"q": "swelli"}).content)["items"]
+    ]
+    assert "Swelling after a fall" in labels
     assert json.loads(client.get("/search/suggest/", {"q": "t"}).content)["items"] == []
     for i in range(12):
         make_article(title=f"Tingle {i}")

@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import html
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -390,11 +391,29 @@ def suggest(prefix, limit=SUGGESTIONS):
             label = f"{alias} ({tag.name})"
             items.append({"label": label, "kind": "symptom", "url": tag.get_absolute_url()})
     items = items[:limit]
-    titles = (
-        Article.objects.published()
-        .filter(Q(title__istartswith=prefix) | Q(title__icontains=f" {prefix}"))
-        .only("title", "slug")
-        .order_by("title")[: limit - len(items)]
-    )
-    items += [{"label": a.title, "kind": "article", "url": a.get_absolute_url()} for a in titles]
+    prefix_words = [w for w in (re.sub(r"\W", "", w) for w in words(prefix)) if w][:6]
+    if len(prefix_words) > 1 and len(prefix_words[-1]) < 3:
+        prefix_words.pop()  # "back o": a one- or two-letter prefix matches half the index
+    if prefix_words and len(items) < limit:
+        items += _titles_starting(prefix_words, limit - len(items))
     return items[:limit]
+
+
+def _titles_starting(prefix_words, limit):
+    """Titles through the full-text index, not a scan of every title. The index holds stems
+    ("swelling" is kept as "swell"), so a half-typed word ("swelli") may match no stem as a
+    prefix: then shorter prefixes are tried and the titles checked for the word as typed."""
+    *whole, last = prefix_words
+    attempts = [last] + [last[:n] for n in range(len(last) - 1, max(len(last) - 4, 3), -1)]
+    for attempt in attempts:
+        ids = engine().titles([*whole, attempt], limit if attempt == last else limit * 5)
+        found = Article.objects.filter(pk__in=ids).only("title", "slug").in_bulk()
+        titles = [found[pk] for pk in ids if pk in found]
+        if attempt != last:
+            titles = [a for a in titles if any(w.startswith(last) for w in words(a.title))]
+        if titles:
+            return [
+                {"label": a.title, "kind": "article", "url": a.get_absolute_url()}
+                for a in titles[:limit]
+            ]
+    return []

@@ -100,6 +100,24 @@ class SQLiteEngine:
                   (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) {where}"""
         return _count(sql, params, cap)
 
+    def titles(self, prefix_words, limit):
+        """Published articles whose title has these words, the last one as a prefix."""
+        *whole, last = prefix_words
+        expression = "{title} : " + " ".join([f'"{w}"' for w in whole] + [f'"{last}"*'])
+        params = [expression]
+        where = _filters_sql({}, params)
+        sql = f"""
+            SELECT a.id FROM {FTS_TABLE}
+            CROSS JOIN articles_article a INDEXED BY article_search_cover
+                ON a.id = {FTS_TABLE}.rowid
+            WHERE {FTS_TABLE} MATCH %s {where}
+            ORDER BY bm25({FTS_TABLE}), a.id
+            LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit])
+            return [row[0] for row in cursor.fetchall()]
+
     def index(self, documents):
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -173,6 +191,24 @@ class PostgresEngine:
                   JOIN articles_article a ON a.id = d.article_id, q
                   WHERE d.vector @@ q.query {where}"""
         return _count(sql, params, cap)
+
+    def titles(self, prefix_words, limit):
+        """Published articles whose title has these words, the last one as a prefix."""
+        *whole, last = prefix_words
+        text = " & ".join([f"{w}:A" for w in whole] + [f"{last}:*A"])
+        params = [text]
+        where = _filters_sql({}, params)
+        sql = f"""
+            WITH q AS (SELECT to_tsquery('{self.config}', %s) AS query)
+            SELECT a.id FROM articles_searchdocument d
+            JOIN articles_article a ON a.id = d.article_id, q
+            WHERE d.vector @@ q.query {where}
+            ORDER BY ts_rank(d.vector, q.query) DESC, a.id
+            LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit])
+            return [row[0] for row in cursor.fetchall()]
 
     def index(self, documents):
         vector = (
