@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from articles.models import Article, Category, Tag
 
@@ -160,3 +161,26 @@ def test_bad_files_are_reported_and_the_rest_imported(content):
 def test_a_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="is not a folder"):
         run(tmp_path / "missing")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite online backup")
+@pytest.mark.django_db(transaction=True)  # as in real use: no transaction left open
+def test_backup_database_copies_a_consistent_sqlite_file(tmp_path):
+    import sqlite3
+
+    Category.objects.create(name="Nerves", slug="nerves", summary="s")
+    out = StringIO()
+    call_command("backup_database", str(tmp_path / "copy.sqlite3"), stdout=out)
+    assert "integrity check ok" in out.getvalue()
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        assert copy.execute("SELECT slug FROM articles_category").fetchall() == [("nerves",)]
+    with pytest.raises(CommandError, match="exists"):  # never overwrites a backup
+        call_command("backup_database", str(tmp_path / "copy.sqlite3"))
+    with pytest.raises(CommandError, match="not a folder"):
+        call_command("backup_database", str(tmp_path / "no" / "such.sqlite3"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL")
+def test_backup_database_on_postgresql_points_at_pg_dump(tmp_path):
+    with pytest.raises(CommandError, match="pg_dump"):
+        call_command("backup_database", str(tmp_path / "copy.sqlite3"))
