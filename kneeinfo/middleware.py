@@ -7,7 +7,8 @@ import logging
 import re
 import uuid
 
-from csp.middleware import CSPMiddleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
@@ -61,13 +62,50 @@ class SecurityHeadersMiddleware:
 
 class SiteCSPMiddleware(CSPMiddleware):
     """Our pages allow no inline script or style. The Django admin's own templates use inline
-    style attributes, so its pages (and only those) may use inline styles, never scripts."""
+    style attributes, so its pages (and only those) may use inline styles, never scripts.
+
+    The policy is the same for every response that neither used a nonce nor carries a view's
+    own CSP settings, so it is built once per kind (admin or not) and then reused: building it
+    cost a sixth of serving a cached page."""
+
+    PER_RESPONSE = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.built = {}
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
-        if request.path_info.startswith("/" + settings.ADMIN_PATH) and not report_only:
+        if self._is_admin(request) and not report_only:
             parts.update = {**(parts.update or {}), "style-src": ["'self'", "'unsafe-inline'"]}
         return parts
+
+    @staticmethod
+    def _is_admin(request):
+        return request.path_info.startswith("/" + settings.ADMIN_PATH)
+
+    def process_response(self, request, response):
+        reusable = (
+            getattr(request, "_csp_nonce", None) is None
+            and HEADER not in response
+            and HEADER_REPORT_ONLY not in response
+            and not any(
+                hasattr(response, name) or hasattr(response, name + "_ro")
+                for name in self.PER_RESPONSE
+            )
+        )
+        kind = self._is_admin(request)
+        if not reusable or kind not in self.built or settings.DEBUG:
+            response = super().process_response(request, response)
+            if reusable:
+                headers = (HEADER, HEADER_REPORT_ONLY)
+                self.built[kind] = {h: response[h] for h in headers if h in response}
+            return response
+        for header, value in self.built[kind].items():
+            response[header] = value
+        # As the parent does: a nonce asked for after this point is an error, not a silent gap.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
 
 
 class DatabaseUnavailableMiddleware:

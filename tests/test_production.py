@@ -47,6 +47,23 @@ def test_a_public_page_is_rendered_once_then_served_from_the_cache(client, page_
     assert second["ETag"] == first["ETag"]
 
 
+def test_a_cached_page_is_sent_compressed_as_stored(client, page_cache, article):
+    import gzip
+
+    gz = {"Accept-Encoding": "gzip, deflate"}
+    miss = client.get("/articles/sciatica/", headers=gz)
+    hit = client.get("/articles/sciatica/", headers=gz)
+    plain = client.get("/articles/sciatica/")
+    assert miss["Content-Encoding"] == hit["Content-Encoding"] == "gzip"
+    assert hit["X-Page-Cache"] == plain["X-Page-Cache"] == "hit"
+    assert "Content-Encoding" not in plain
+    assert gzip.decompress(hit.content) == gzip.decompress(miss.content) == plain.content
+    assert "Accept-Encoding" in hit["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert hit["ETag"] == "W/" + plain["ETag"]
+    again = client.get("/articles/sciatica/", headers={**gz, "If-None-Match": hit["ETag"]})
+    assert again.status_code == 304
+
+
 def test_a_cached_page_costs_no_queries(client, page_cache, article, django_assert_num_queries):
     client.get("/articles/sciatica/")
     with django_assert_num_queries(0):
@@ -199,6 +216,10 @@ def test_the_admin_may_use_inline_styles_but_never_inline_scripts(admin_client):
     csp = admin_client.get("/admin/")["Content-Security-Policy"]
     assert "style-src 'self' 'unsafe-inline'" in csp
     assert "script-src 'self';" in csp + ";"
+    # The policies are built once and reused: each kind of page keeps its own.
+    for _ in range(2):
+        assert "unsafe-inline" not in admin_client.get("/")["Content-Security-Policy"]
+        assert "unsafe-inline" in admin_client.get("/admin/")["Content-Security-Policy"]
 
 
 def test_admin_login_locks_out_after_repeated_failures(settings, db):
