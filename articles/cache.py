@@ -84,6 +84,13 @@ def _write_file(stored):
         return False
 
 
+# A shared cache (Redis) is asked for the version at most every CONTENT_VERSION_RECHECK
+# seconds per process, not on every request: a save elsewhere shows within that time, a save
+# in this process at once.
+_remembered = {"stored": None, "at": 0.0}
+_clock = time.monotonic
+
+
 def _load():
     if _per_process():
         stored = _read_file()
@@ -91,14 +98,22 @@ def _load():
             stored = _read_file()
         if stored is not None:
             return stored
+    now = _clock()
+    if (
+        _remembered["stored"] is not None
+        and now - _remembered["at"] < settings.CONTENT_VERSION_RECHECK
+    ):
+        return _remembered["stored"]
     stored = cache.get(VERSION_KEY)
     if not isinstance(stored, tuple):
         cache.add(VERSION_KEY, _new_version(), timeout=None)
         stored = cache.get(VERSION_KEY)
+    _remembered.update(stored=stored, at=now)
     return stored
 
 
 def _store(stored):
+    _remembered.update(stored=None)
     if not (_per_process() and _write_file(stored)):
         cache.set(VERSION_KEY, stored, timeout=None)
 

@@ -6,6 +6,10 @@ so a rendered page is kept until the next change: any save bumps the version and
 page stops matching at once. Responses carry ETag and Last-Modified (ConditionalGetMiddleware
 answers conditional requests with 304) and a short public Cache-Control for a CDN.
 
+Pages are stored by the view wrapper `cache_public_page` and served by `CachedPageMiddleware`,
+which sits just inside GZip and ConditionalGet: a reader's request for a cached page skips
+sessions, CSRF, authentication, URL routing and the view altogether.
+
 Only anonymous GET and HEAD requests are served from or stored in the cache. A request with a
 session cookie (an editor), or a response that sets a cookie or used a CSRF token, is never
 stored and is marked private, so nothing personal is ever shared between readers.
@@ -21,6 +25,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.module_loading import import_string
 from django.utils.text import compress_string
 
 from .cache import content_version
@@ -78,6 +83,44 @@ def _from_entry(request, entry):
     return response
 
 
+def _lookup(key):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage must never take pages down
+        logger.warning("cache unavailable; serving uncached", exc_info=True)
+        return None
+
+
+def _serve(request, entry, version):
+    response = _from_entry(request, entry)
+    if entry.get("on_hit"):
+        import_string(entry["on_hit"])(request, entry.get("extra"))
+    return _public(response, version)
+
+
+def _cacheable_request(request):
+    return request.method in ("GET", "HEAD") and not _has_session(request)
+
+
+class CachedPageMiddleware:
+    """Answers with a stored page before the rest of the stack runs. It goes after GZip and
+    ConditionalGet (which still handle the answer) and before the session middleware. The
+    headers inner middleware would add to a public page are added here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.PAGE_CACHE and _cacheable_request(request):
+            version = content_version()
+            entry = _lookup(_key(request, version)) if version is not None else None
+            if entry is not None:
+                response = _serve(request, entry, version)
+                response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+                return response
+        return self.get_response(request)
+
+
 def cache_public_page(view, on_hit=None):
     """Serve `view` from the page cache for anonymous readers.
 
@@ -87,22 +130,15 @@ def cache_public_page(view, on_hit=None):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or _has_session(request):
+        if not _cacheable_request(request):
             return _private(view(request, *args, **kwargs))
         version = content_version()
         if version is None or not settings.PAGE_CACHE:  # the cache is down: serve fresh
             return _public(view(request, *args, **kwargs), None)
         key = _key(request, version)
-        try:
-            entry = cache.get(key)
-        except Exception:  # noqa: BLE001 - a cache outage must never take pages down
-            logger.warning("cache unavailable; serving uncached", exc_info=True)
-            entry = None
+        entry = _lookup(key)
         if entry is not None:
-            response = _from_entry(request, entry)
-            if on_hit is not None:
-                on_hit(request, entry.get("extra"))
-            return _public(response, version)
+            return _serve(request, entry, version)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
@@ -119,6 +155,7 @@ def cache_public_page(view, on_hit=None):
             "content_type": response["Content-Type"],
             "etag": response["ETag"],
             "extra": getattr(response, "page_cache_extra", None),
+            "on_hit": f"{on_hit.__module__}.{on_hit.__qualname__}" if on_hit else None,
         }
         try:
             cache.set(key, entry, PAGE_TIMEOUT)

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Cached public pages are answered here, before sessions, CSRF and the rest (pagecache.py).
+    "articles.pagecache.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -142,6 +144,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# With Redis, each process asks it for the content version at most this often (seconds): the
+# longest a save made on another host takes to reach this one's readers.
+CONTENT_VERSION_RECHECK = float(os.environ.get("DJANGO_CONTENT_VERSION_RECHECK", "1"))
 # Without Redis every worker process has a local memory cache of its own; the processes on one
 # host then share the content version (articles/cache.py) through this small file, so that a
 # save seen by one worker invalidates the pages cached by all of them.

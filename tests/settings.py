@@ -30,3 +30,5 @@ if os.environ.get("REDIS_URL"):
 
 # This run's own content version file (see CONTENT_VERSION_FILE in the real settings).
 CONTENT_VERSION_FILE = os.path.join(tempfile.gettempdir(), f"kneeinfo-test-{uuid.uuid4().hex}")
+# Tests look at the shared cache on every request (the delay has a test of its own).
+CONTENT_VERSION_RECHECK = 0

@@ -64,6 +64,17 @@ def test_a_cached_page_is_sent_compressed_as_stored(client, page_cache, article)
     assert again.status_code == 304
 
 
+@pytest.mark.parametrize("path", ["/", "/articles/sciatica/", "/search/?q=sciatica"])
+def test_a_cached_page_has_the_headers_of_a_rendered_one(client, page_cache, article, path):
+    gz = {"Accept-Encoding": "gzip"}
+    miss, hit = client.get(path, headers=gz), client.get(path, headers=gz)
+    assert (miss["X-Page-Cache"], hit["X-Page-Cache"]) == ("miss", "hit")
+    skip = {"X-Page-Cache", "X-Request-ID", "Content-Length"}
+    for name in set(miss.headers) - skip:
+        assert hit.get(name) == miss[name], name
+    assert set(hit.headers) - skip == set(miss.headers) - skip
+
+
 def test_a_cached_page_costs_no_queries(client, page_cache, article, django_assert_num_queries):
     client.get("/articles/sciatica/")
     with django_assert_num_queries(0):
@@ -628,3 +639,24 @@ def test_a_save_reaches_every_worker_without_redis(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_shared_cache_is_asked_for_the_version_at_most_once_a_second(settings, monkeypatch, db):
+    """With Redis, another host's save reaches this process within CONTENT_VERSION_RECHECK
+    seconds; a save made here is seen at once."""
+    from django.core.cache import cache
+
+    from articles import cache as content_cache
+
+    settings.CONTENT_VERSION_RECHECK = 1.0
+    monkeypatch.setattr(content_cache, "_per_process", lambda: False)
+    clock = [1000.0]
+    monkeypatch.setattr(content_cache, "_clock", lambda: clock[0])
+    content_cache._bump()
+    mine = content_cache.content_version()
+    cache.set(content_cache.VERSION_KEY, (mine + 1, None), timeout=None)  # another host's save
+    assert content_cache.content_version() == mine
+    clock[0] += 1.01
+    assert content_cache.content_version() == mine + 1
+    content_cache._bump()  # a save in this process
+    assert content_cache.content_version() > mine + 1
