@@ -32,13 +32,19 @@ from .cache import content_version
 
 logger = logging.getLogger(__name__)
 
-PAGE_TIMEOUT = 24 * 3600  # a version lasts until the next change; this only bounds memory
+PAGE_TIMEOUT = 24 * 3600  # a page is kept until it is replaced; this only bounds memory
+# While one request renders a page anew after a change, others get the page as it was before
+# the change rather than all rendering it at once; if that render never finishes (a worker
+# killed), the next request renders after this many seconds.
+RENDER_LOCK_SECONDS = 10
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-def _key(request, version):
+def _key(request):
+    """One entry per URL, holding the content version it was rendered at: a change makes it
+    stale rather than orphaned, so old versions never pile up in the cache."""
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+    return f"page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 def _has_session(request):
@@ -91,11 +97,27 @@ def _lookup(key):
         return None
 
 
-def _serve(request, entry, version):
+def _serve(request, entry):
     response = _from_entry(request, entry)
     if entry.get("on_hit"):
         import_string(entry["on_hit"])(request, entry.get("extra"))
-    return _public(response, version)
+    return _public(response, entry["version"])
+
+
+def _release(key, version):
+    try:
+        cache.delete(f"{key}:rendering:{version}")
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable; render lock left to expire", exc_info=True)
+
+
+def _rendering_elsewhere(key, version):
+    """True when another request is already rendering this page for this version; otherwise
+    this request takes the job (an atomic add, so exactly one does)."""
+    try:
+        return not cache.add(f"{key}:rendering:{version}", 1, RENDER_LOCK_SECONDS)
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _cacheable_request(request):
@@ -113,10 +135,15 @@ class CachedPageMiddleware:
     def __call__(self, request):
         if settings.PAGE_CACHE and _cacheable_request(request):
             version = content_version()
-            entry = _lookup(_key(request, version)) if version is not None else None
-            if entry is not None:
-                response = _serve(request, entry, version)
+            key = _key(request)
+            entry = _lookup(key) if version is not None else None
+            if entry is not None and (
+                entry["version"] == version or _rendering_elsewhere(key, version)
+            ):
+                response = _serve(request, entry)
                 response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+                if entry["version"] != version:
+                    response["X-Page-Cache"] = "stale"  # for as long as one render takes
                 return response
         return self.get_response(request)
 
@@ -135,13 +162,16 @@ def cache_public_page(view, on_hit=None):
         version = content_version()
         if version is None or not settings.PAGE_CACHE:  # the cache is down: serve fresh
             return _public(view(request, *args, **kwargs), None)
-        key = _key(request, version)
+        key = _key(request)
         entry = _lookup(key)
-        if entry is not None:
-            return _serve(request, entry, version)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
+        if entry is not None and entry["version"] == version:
+            return _serve(request, entry)
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+        finally:
+            _release(key, version)  # whatever came of it: a 404 must not leave the old page
         if not _storable(request, response):
             return _private(response) if response.status_code == 200 else response
         response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
@@ -156,6 +186,7 @@ def cache_public_page(view, on_hit=None):
             "etag": response["ETag"],
             "extra": getattr(response, "page_cache_extra", None),
             "on_hit": f"{on_hit.__module__}.{on_hit.__qualname__}" if on_hit else None,
+            "version": version,
         }
         try:
             cache.set(key, entry, PAGE_TIMEOUT)

@@ -32,6 +32,8 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 # Cold pages are measured at two connections per core: at 16 on 2 cores a request mostly
 # waits for the 15 before it, and p99 measures the queue rather than the page.
+# A request without an answer after this long counts as an error (wrk's own default is 2 s).
+TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "10"))
 COLD_CONNECTIONS = int(os.environ.get("BENCH_COLD_CONNECTIONS", "4"))
 COUNTS = [int(n) for n in os.environ.get("BENCH_COUNTS", "0,10000").split(",")]
 PAGES = ["home", "category", "article", "tag", "search"]
@@ -74,7 +76,8 @@ def parse_wrk(output):
     )
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
-    return rps, ms(*p50.groups()), ms(*p99.groups()), errors, requests
+    longest = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s|m)\b", output)
+    return rps, ms(*p50.groups()), ms(*p99.groups()), errors, requests, ms(*longest.groups())
 
 
 def wrk(port, paths, workdir, connections=None, seconds=None):
@@ -84,23 +87,27 @@ def wrk(port, paths, workdir, connections=None, seconds=None):
     script = workdir / "rotate.lua"
     script.write_text(LUA)
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+        ["wrk", "-t2", "--timeout", f"{TIMEOUT}s", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
          f"http://127.0.0.1:{port}"],
         env={**os.environ, "WRK_PATHS": str(path_file)},
         capture_output=True, text=True, timeout=seconds + 30, check=True,
     )  # fmt: skip
+    if os.environ.get("BENCH_VERBOSE"):
+        print(result.stdout, file=sys.stderr)
     return parse_wrk(result.stdout)
 
 
 class Server:
-    def __init__(self, env, page_cache):
+    def __init__(self, env, page_cache, log=None):
         self.port = free_port()
         self.env = {**env, "PORT": str(self.port), "DJANGO_PAGE_CACHE": "1" if page_cache else "0"}
+        self.log = log
 
     def __enter__(self):
+        out = open(self.log, "w") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [GUNICORN, "kneeinfo.wsgi", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=self.env, stdout=out, stderr=out,
         )  # fmt: skip
         for _ in range(300):
             if answers(self.port):
@@ -137,7 +144,7 @@ def run(label, env, count, static_path, workdir):
             static = (label, info["articles"], mode, "static CSS (ceiling)", *ceiling[:4])
             rows.append((*static, "1.00", 0, "–"))
             for page in PAGES:
-                rps, p50, p99, errors, _ = wrk(server.port, info["paths"][page], workdir)
+                rps, p50, p99, errors, *_ = wrk(server.port, info["paths"][page], workdir)
                 rows.append((
                     label, info["articles"], mode, page, rps, p50, p99, errors,
                     f"{rps / ceiling[0]:.2f}", info["queries"][page], info["bytes"][page],
@@ -151,7 +158,7 @@ def cold_article_row(label, info, server, workdir):
     round to a path again; the row says how many requests over how many distinct paths."""
     paths = info["paths"]["cold article"]
     server.get(info["paths"]["home"][0])  # load the templates once; caches no article
-    rps, p50, p99, errors, requests = wrk(server.port, paths, workdir, COLD_CONNECTIONS)
+    rps, p50, p99, errors, requests, _ = wrk(server.port, paths, workdir, COLD_CONNECTIONS)
     page = f"article, cold ({requests} req. over {len(paths)} pages, {COLD_CONNECTIONS} conn.)"
     return (label, info["articles"], "cold", page, rps, p50, p99, errors, "–",
             info["queries"]["article"], info["bytes"]["article"])  # fmt: skip

@@ -123,6 +123,32 @@ def test_unpublishing_removes_the_page_at_once(client, page_cache, article):
     assert b"Sciatica" not in client.get("/").content
 
 
+def test_while_one_request_renders_a_changed_page_others_get_it_as_it_was(
+    client, page_cache, article, monkeypatch
+):
+    from articles import pagecache
+
+    client.get("/articles/sciatica/")
+    article.summary = "Brand new summary."
+    article.save()
+    monkeypatch.setattr(pagecache, "_rendering_elsewhere", lambda key, version: True)
+    during = client.get("/articles/sciatica/")
+    assert during["X-Page-Cache"] == "stale"
+    assert b"Brand new summary." not in during.content
+    monkeypatch.undo()  # the render has finished: from now on, the new page
+    after = client.get("/articles/sciatica/")
+    assert after["X-Page-Cache"] == "miss" and b"Brand new summary." in after.content
+    assert client.get("/articles/sciatica/")["X-Page-Cache"] == "hit"
+
+
+def test_a_page_whose_render_fails_is_not_served_stale(client, page_cache, article):
+    client.get("/articles/sciatica/")
+    article.status = Article.Status.DRAFT
+    article.save()
+    for _ in range(3):  # each request renders (and releases the render lock): never the old page
+        assert client.get("/articles/sciatica/").status_code == 404
+
+
 def test_a_scheduled_article_appears_when_its_time_comes_without_a_save(
     client, page_cache, monkeypatch
 ):
