@@ -1,9 +1,10 @@
 """`make bench-load`: a load test that must hold. gunicorn on loopback, wrk with 64 connections
 for 60 seconds over a mix of pages (home, sections, 300 articles, tags, searches), while an
-editor saves an article every second (bench/editor.py). Reports requests, latency, 5xx and
-socket errors (a request unanswered after BENCH_TIMEOUT, 10 s, is one), "database is locked" in the logs, the worker processes' memory at the start
-and the end, and how long each save took to reach readers. SQLite with the local memory cache,
-then PostgreSQL with Redis when they answer. Exits non-zero when a check fails.
+editor saves an article every second (bench/editor.py). It reports requests and latency; 5xx
+and socket errors (a request unanswered after BENCH_TIMEOUT, 10 s, is one); "database is
+locked" in the logs; the worker processes' memory every 10 seconds; and how long each save
+took to reach readers. SQLite with the local memory cache, then PostgreSQL with Redis when
+they answer. Exits non-zero when a check fails.
 
 Environment: BENCH_LOAD_SECONDS (60), BENCH_LOAD_CONNECTIONS (64), BENCH_LOAD_ARTICLES (1000).
 """

@@ -87,8 +87,8 @@ def wrk(port, paths, workdir, connections=None, seconds=None):
     script = workdir / "rotate.lua"
     script.write_text(LUA)
     result = subprocess.run(
-        ["wrk", "-t2", "--timeout", f"{TIMEOUT}s", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-         f"http://127.0.0.1:{port}"],
+        ["wrk", "-t2", "--timeout", f"{TIMEOUT}s", f"-c{connections}", f"-d{seconds}s",
+         "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
         env={**os.environ, "WRK_PATHS": str(path_file)},
         capture_output=True, text=True, timeout=seconds + 30, check=True,
     )  # fmt: skip
