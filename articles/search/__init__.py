@@ -216,17 +216,23 @@ class Results:
 
 
 class _Hits:
-    """A lazy sequence over the engine, so Django's Paginator pages through it."""
+    """A lazy sequence over the engine, so Django's Paginator pages through it. The window
+    already fetched (the page asked for, ranked and counted in one query) is not fetched again."""
 
-    def __init__(self, parsed, filters, operator, total):
+    def __init__(self, parsed, filters, operator, total, fetched=None):
         self.parsed, self.filters, self.operator, self.total = parsed, filters, operator, total
+        self.fetched = fetched or {}
 
     def __len__(self):
         return self.total
 
     def __getitem__(self, window):
         limit = max(window.stop - window.start, 0)
-        return engine().match(self.parsed, self.filters, limit, window.start, self.operator)
+        start, fetched = self.fetched.get("start"), self.fetched.get("hits", [])
+        if window.start == start and (limit <= len(fetched) or start + len(fetched) >= self.total):
+            return fetched[:limit]
+        hits, _ = engine().match(self.parsed, self.filters, limit, window.start, self.operator)
+        return hits
 
 
 def _reasons(article, parsed, tag_slugs):
@@ -246,6 +252,14 @@ def _reasons(article, parsed, tag_slugs):
     return reasons
 
 
+def _page_number(page):
+    """What Paginator.get_page accepts, as a number: anything unusable is the first page."""
+    try:
+        return max(int(str(page)[:12]), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
 def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
     """Ranked, filtered, paginated results; never raises on what a reader typed."""
     parsed = parse(query, tag_vocabulary())
@@ -253,16 +267,23 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
     if not parsed:
         return results
     filters = {"category": category.pk if category else None, "tag": tag.pk if tag else None}
-    operator = "AND"
-    cap = MAX_RESULTS + 1
-    total = engine().count(parsed, filters, operator, cap=cap)
+    # The page asked for is ranked and counted in one query; a separate count only when that
+    # page is empty (nothing found, or a page past the end).
+    number = _page_number(page)
+    offset = min(number - 1, MAX_RESULTS // per_page) * per_page
+    operator, hits, total = "AND", *engine().match(parsed, filters, per_page, offset)
+    if total is None:
+        total = engine().count(parsed, filters, operator, cap=MAX_RESULTS + 1)
     if total == 0 and len(parsed.units) > 1:
-        operator = "OR"
-        total = engine().count(parsed, filters, operator, cap=cap)
+        operator, hits, total = "OR", *engine().match(parsed, filters, per_page, offset, "OR")
+        if total is None:
+            total = engine().count(parsed, filters, operator, cap=MAX_RESULTS + 1)
         results.any_word = total > 0
     results.more = total > MAX_RESULTS
     results.total = total = min(total, MAX_RESULTS)
-    results.page = Paginator(_Hits(parsed, filters, operator, total), per_page).get_page(page)
+    fetched = {"start": offset, "hits": hits}
+    sequence = _Hits(parsed, filters, operator, total, fetched)
+    results.page = Paginator(sequence, per_page).get_page(number)
     hits = list(results.page.object_list)
     articles = (
         Article.objects.filter(pk__in=[pk for pk, _ in hits])

@@ -7,7 +7,8 @@ The two full-text engines behind one interface, chosen from the database in use.
 
 Both answer `count(parsed, filters, cap)`, exact up to `cap` (counting all 9,000 matches of
 "knee" tells a reader nothing "more than 1,000" does not), and `match(parsed, filters, limit,
-offset)` with [(article id, snippet)] in rank order. Both mark matches in snippets with
+offset)` with ([(article id, snippet)] in rank order, how many match in all), counted in
+the same pass as the ranking (None when the page is empty). Both mark matches in snippets with
 \x02 … \x03, which `search.highlight()` turns into <mark> after escaping. Every value
 reaches SQL as a parameter; the query structure is built only from words of letters and
 digits (query.py).
@@ -65,19 +66,24 @@ class SQLiteEngine:
         params = [expression]
         where = _filters_sql(filters, params)
         weights = ", ".join(str(w) for w in WEIGHTS.values())
+        # bm25() must be called in the full-text query itself; the count over every match
+        # (a window) and the ordering happen around it.
         ranked = f"""
-            SELECT a.id FROM {FTS_TABLE}
-            CROSS JOIN articles_article a INDEXED BY article_search_cover
-                ON a.id = {FTS_TABLE}.rowid
-            WHERE {FTS_TABLE} MATCH %s {where}
-            ORDER BY bm25({FTS_TABLE}, {weights}), a.id
+            SELECT id, COUNT(*) OVER () FROM (
+                SELECT a.id AS id, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE}
+                CROSS JOIN articles_article a INDEXED BY article_search_cover
+                    ON a.id = {FTS_TABLE}.rowid
+                WHERE {FTS_TABLE} MATCH %s {where}
+            )
+            ORDER BY score, id
             LIMIT %s OFFSET %s
         """
         with connection.cursor() as cursor:
             cursor.execute(ranked, [*params, limit, offset])
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                return []
+            rows = cursor.fetchall()
+            if not rows:
+                return [], None
+            ids, total = [row[0] for row in rows], rows[0][1]
             # Snippets only for the page shown, not for every match.
             marks = ", ".join(["%s"] * len(ids))
             # From the text readers see (body, else summary), never the keyword list.
@@ -91,7 +97,7 @@ class SQLiteEngine:
                 pk: body if START in body or START not in summary else summary
                 for pk, body, summary in cursor.fetchall()
             }
-        return [(pk, snippets.get(pk, "")) for pk in ids]
+        return [(pk, snippets.get(pk, "")) for pk in ids], total
 
     def count(self, parsed, filters, operator="AND", cap=None):
         params = [self._expression(parsed, operator)]
@@ -167,9 +173,9 @@ class PostgresEngine:
                                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ',
                                 MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=1,
                                 FragmentDelimiter=…'),
-                   a.rank
+                   a.rank, a.total
             FROM (
-                SELECT a.id, ts_rank(d.vector, q.query) AS rank
+                SELECT a.id, ts_rank(d.vector, q.query) AS rank, COUNT(*) OVER () AS total
                 FROM articles_searchdocument d
                 JOIN articles_article a ON a.id = d.article_id, q
                 WHERE d.vector @@ q.query {where}
@@ -181,7 +187,8 @@ class PostgresEngine:
         """
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
-            return [(row[0], row[1]) for row in cursor.fetchall()]
+            rows = cursor.fetchall()
+        return [(row[0], row[1]) for row in rows], (rows[0][3] if rows else None)
 
     def count(self, parsed, filters, operator="AND", cap=None):
         expression, params = self._expression(parsed, operator)
