@@ -200,17 +200,16 @@ class PostgresEngine:
         return _count(sql, params, cap)
 
     def titles(self, prefix_words, limit):
-        """Published articles whose title has these words, the last one as a prefix."""
+        """Published articles whose title has these words, the last one as a prefix: plain
+        words (migration 0009's index), shortest titles first."""
         *whole, last = prefix_words
-        text = " & ".join([f"{w}:A" for w in whole] + [f"{last}:*A"])
+        text = " & ".join([*whole, f"{last}:*"])
         params = [text]
         where = _filters_sql({}, params)
         sql = f"""
-            WITH q AS (SELECT to_tsquery('{self.config}', %s) AS query)
-            SELECT a.id FROM articles_searchdocument d
-            JOIN articles_article a ON a.id = d.article_id, q
-            WHERE d.vector @@ q.query {where}
-            ORDER BY ts_rank(d.vector, q.query) DESC, a.id
+            SELECT a.id FROM articles_article a
+            WHERE to_tsvector('simple', a.title) @@ to_tsquery('simple', %s) {where}
+            ORDER BY length(a.title), a.id
             LIMIT %s
         """
         with connection.cursor() as cursor:
