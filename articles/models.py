@@ -1,8 +1,10 @@
+from collections import Counter
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, Q
+from django.db import connection, models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +14,7 @@ from . import markdown
 from .cache import cached_for_content
 
 RELATED_LIMIT = 5
+RELATED_PER_TAG = 100
 
 
 class Category(models.Model):
@@ -275,28 +278,41 @@ class Article(models.Model):
     def related_articles(self, limit=RELATED_LIMIT):
         """Editor picks first, then the articles sharing most tags; published ones only.
 
-        The shared-tag count is a join over this article's tags, cached until content changes,
-        so a page view does not count tags across the whole table.
+        Shared tags are counted among a bounded number of recent articles per tag
+        (_sharing_tags), and the result is cached until content changes.
         """
         return cached_for_content(f"related:{self.pk}:{limit}", lambda: self._related(limit))
+
+    def _sharing_tags(self, exclude):
+        """Articles sharing this article's tags, with how many they share, among the most
+        recently tagged RELATED_PER_TAG of each tag: one query whose cost follows the number
+        of tags, not of articles (a count over every article with a common tag grows with the
+        site)."""
+        tag_ids = list(self.tags.values_list("pk", flat=True))
+        if not tag_ids:
+            return Counter()
+        table = connection.ops.quote_name(Article.tags.through._meta.db_table)
+        each = (
+            f"SELECT * FROM (SELECT article_id FROM {table} WHERE tag_id = %s "
+            f"ORDER BY id DESC LIMIT %s) AS tag_{n}"
+            for n in range(len(tag_ids))
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                " UNION ALL ".join(each),
+                [value for tag_id in tag_ids for value in (tag_id, RELATED_PER_TAG)],
+            )
+            shared = Counter(row[0] for row in cursor.fetchall())
+        for pk in exclude:
+            shared.pop(pk, None)
+        return shared
 
     def _related(self, limit):
         published = Article.objects.published().for_listing().exclude(pk=self.pk)
         picks = list(published.filter(picked_by=self).order_by("title")[:limit])
         if len(picks) < limit:
-            # Count shared tags on the tag table only, for this article's tags: the cost follows
-            # how common its tags are, not the number of articles, and reads no article rows
-            # but the few candidates.
-            tag_ids = list(self.tags.values_list("pk", flat=True))
-            through = Article.tags.through
-            candidates = dict(
-                through.objects.filter(tag_id__in=tag_ids)
-                .exclude(article_id__in=[self.pk, *(pick.pk for pick in picks)])
-                .values("article_id")
-                .annotate(shared=Count("tag_id"))
-                .order_by("-shared", "-article_id")
-                .values_list("article_id", "shared")[: limit * 4]
-            )
+            candidates = self._sharing_tags(exclude={self.pk, *(pick.pk for pick in picks)})
+            candidates = dict(candidates.most_common(limit * 4))
             by_tags = sorted(
                 published.filter(pk__in=candidates),
                 key=lambda a: (-candidates[a.pk], -a.published_at.timestamp(), a.title),

@@ -143,7 +143,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the pages of a large site in each worker (they are kept compressed, a few KB
+    # each); past this, a third of the entries make room at a time.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 # With Redis, each process asks it for the content version at most this often (seconds): the
 # longest a save made on another host takes to reach this one's readers.
 CONTENT_VERSION_RECHECK = float(os.environ.get("DJANGO_CONTENT_VERSION_RECHECK", "1"))

@@ -156,3 +156,30 @@ def test_tags_m2m_and_related_names():
     article = make_article(tags=[tag])
     assert list(tag.articles.all()) == [article]
     assert Tag.objects.count() == 1
+
+
+def test_related_articles_share_most_tags_picks_first_published_only(monkeypatch):
+    knee, nerve, leg = make_tag(), make_tag(), make_tag()
+    article = make_article(tags=[knee, nerve, leg])
+    two = make_article(title="Shares two", tags=[knee, nerve])
+    one = make_article(title="Shares one", tags=[leg])
+    make_article(title="A draft", tags=[knee, nerve, leg], status=Article.Status.DRAFT)
+    pick = make_article(title="Editor's pick")
+    article.related.add(pick)
+    assert [a.title for a in article._related(5)] == [pick.title, two.title, one.title]
+
+
+def test_related_articles_look_at_a_bounded_number_per_tag(
+    monkeypatch, django_assert_max_num_queries
+):
+    import articles.models
+
+    monkeypatch.setattr(articles.models, "RELATED_PER_TAG", 2)
+    knee = make_tag()
+    article = make_article(tags=[knee])
+    older = make_article(title="Older", tags=[knee])
+    newer = [make_article(title=f"Newer {i}", tags=[knee]) for i in range(2)]
+    with django_assert_max_num_queries(4):  # picks, tags, shared counts, the articles
+        titles = [a.title for a in article._related(5)]
+    assert older.title not in titles  # past the two most recently tagged
+    assert set(titles) == {a.title for a in newer}
