@@ -4,6 +4,7 @@ Everything comes from the environment: HOST and PORT (default 127.0.0.1:8000) an
 WEB_CONCURRENCY (worker processes; default two per CPU plus one, at most eight).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -29,3 +30,11 @@ limit_request_fields = 100
 control_socket_disable = (
     True  # no control socket in the home folder: nothing to manage from outside
 )
+
+
+def pre_fork(server, worker):
+    """Everything loaded before the fork (Django, our modules, compiled templates) is moved out
+    of the garbage collector's sight: a worker's full collection then scans only what it made
+    itself (a full collection over all of it cost ~30 ms in the middle of a request), and the
+    pages of memory the workers share are not copied by the collector touching them."""
+    gc.freeze()
