@@ -19,6 +19,8 @@ import gzip
 import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
@@ -29,6 +31,7 @@ from django.utils.http import http_date
 from django.utils.module_loading import import_string
 from django.utils.text import compress_string
 
+from . import cache as content_cache
 from .cache import content_version
 
 logger = logging.getLogger(__name__)
@@ -90,12 +93,48 @@ def _from_entry(request, entry):
     return response
 
 
-def _lookup(key):
+class _Recent:
+    """With a shared cache (Redis), each worker also keeps the pages it served last in its own
+    memory, so a popular page costs no round trip. An entry is only ever used for the content
+    version it was rendered at, which every request checks, so this never serves a page
+    older than the shared cache would."""
+
+    def __init__(self, size=300):
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, version):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry["version"] != version:
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_recent = _Recent()
+
+
+def _lookup(key, version=None):
+    shared = not content_cache._per_process()
+    if shared and version is not None:
+        entry = _recent.get(key, version)
+        if entry is not None:
+            return entry
     try:
-        return cache.get(key)
+        entry = cache.get(key)
     except Exception:  # noqa: BLE001 - a cache outage must never take pages down
         logger.warning("cache unavailable; serving uncached", exc_info=True)
         return None
+    if shared and entry is not None:
+        _recent.put(key, entry)
+    return entry
 
 
 def _serve(request, entry):
@@ -137,7 +176,7 @@ class CachedPageMiddleware:
         if settings.PAGE_CACHE and _cacheable_request(request):
             version = content_version()
             key = _key(request)
-            entry = _lookup(key) if version is not None else None
+            entry = _lookup(key, version) if version is not None else None
             if entry is not None and (
                 entry["version"] == version or _rendering_elsewhere(key, version)
             ):
@@ -164,7 +203,7 @@ def cache_public_page(view, on_hit=None):
         if version is None or not settings.PAGE_CACHE:  # the cache is down: serve fresh
             return _public(view(request, *args, **kwargs), None)
         key = _key(request)
-        entry = _lookup(key)
+        entry = _lookup(key, version)
         if entry is not None and entry["version"] == version:
             return _serve(request, entry)
         try:

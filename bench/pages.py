@@ -209,6 +209,8 @@ def main():
         configs.append(
             (name, lambda n: {"DATABASE_URL": pg_database(f"kneeinfo_bench_{n}"), **redis})
         )
+    only = os.environ.get("BENCH_ONLY", "").lower()  # e.g. "postgres": that database only
+    configs = [config for config in configs if only in config[0].lower()]
     print(f"wrk: 2 threads, {CONNECTIONS} connections, {SECONDS} s per row; gunicorn as configured")
     print()
     print("| database | articles | pages | page | req/s | p50 ms | p99 ms | errors "

@@ -686,3 +686,25 @@ def test_a_shared_cache_is_asked_for_the_version_at_most_once_a_second(settings,
     assert content_cache.content_version() == mine + 1
     content_cache._bump()  # a save in this process
     assert content_cache.content_version() > mine + 1
+
+
+def test_with_a_shared_cache_workers_keep_recent_pages_only_for_their_version(
+    client, page_cache, article, monkeypatch
+):
+    from django.core.cache import cache
+
+    from articles import cache as content_cache
+
+    monkeypatch.setattr(content_cache, "_per_process", lambda: False)  # as with Redis
+    assert client.get("/articles/sciatica/")["X-Page-Cache"] == "miss"
+    assert client.get("/articles/sciatica/")["X-Page-Cache"] == "hit"  # now also in memory
+    from django.test import RequestFactory
+
+    from articles.pagecache import _key
+
+    cache.delete(_key(RequestFactory().get("/articles/sciatica/")))  # the shared copy goes
+    assert client.get("/articles/sciatica/")["X-Page-Cache"] == "hit"  # this worker's copy
+    article.summary = "A fresh summary."
+    article.save()
+    fresh = client.get("/articles/sciatica/")
+    assert fresh["X-Page-Cache"] == "miss" and b"A fresh summary." in fresh.content
