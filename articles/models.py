@@ -288,7 +288,7 @@ class Article(models.Model):
         recently tagged RELATED_PER_TAG of each tag: one query whose cost follows the number
         of tags, not of articles (a count over every article with a common tag grows with the
         site)."""
-        tag_ids = list(self.tags.values_list("pk", flat=True))
+        tag_ids = [tag.pk for tag in self.tags.all()]  # the article page has prefetched them
         if not tag_ids:
             return Counter()
         table = connection.ops.quote_name(Article.tags.through._meta.db_table)

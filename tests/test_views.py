@@ -75,7 +75,7 @@ PAGES = ["/", "/topics/nerves/", "/articles/sciatica/", "/tags/", "/tags/tinglin
     [
         ("/", 3),
         ("/topics/nerves/", 4),
-        ("/articles/sciatica/", 6),
+        ("/articles/sciatica/", 5),
         ("/tags/", 1),
         ("/tags/tingling/", 3),
     ],  # fmt: skip
