@@ -11,11 +11,9 @@ Environment: BENCH_LOAD_SECONDS (60), BENCH_LOAD_CONNECTIONS (64), BENCH_LOAD_AR
 
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from bench.pages import (  # noqa: E402
     drop_pg_database,
     flush_cache,
     pg_database,
+    prepare_workdir,
     wrk,
 )  # fmt: skip
 
@@ -105,19 +104,7 @@ def run(label, env, workdir):
 def main():
     if not shutil.which("wrk"):
         sys.exit("make bench-load needs wrk: apt-get install wrk")
-    workdir = Path(tempfile.mkdtemp(prefix="kneeinfo-load-"))
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
-    base |= {
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_STATIC_ROOT": str(workdir / "static"),
-        "DJANGO_CACHE_PREFIX": f"kneeinfo-load-{secrets.token_hex(4)}",
-        "HOST": "127.0.0.1",
-    }
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT, env={**base, "DATABASE_URL": f"sqlite:///{workdir / 'x.sqlite3'}"}, check=True,
-    )  # fmt: skip
+    workdir, base = prepare_workdir("load")
     configs = [("SQLite + local memory", {"DATABASE_URL": f"sqlite:///{workdir}/load.db"})]
     if answers(5432):
         redis = {"REDIS_URL": "redis://127.0.0.1:6379/14"} if answers(6379) else {}

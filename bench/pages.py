@@ -184,22 +184,29 @@ for key in client.scan_iter(os.environ["DJANGO_CACHE_PREFIX"] + ":*"):
 """
 
 
-def main():
-    if not shutil.which("wrk"):
-        sys.exit("make bench needs wrk: apt-get install wrk")
-    workdir = Path(tempfile.mkdtemp(prefix="kneeinfo-bench-"))
+def prepare_workdir(name):
+    """A throw-away folder with the static files collected, and the environment for a site
+    that knows nothing of this machine's own settings."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"kneeinfo-{name}-"))
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
     base |= {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
-        "DJANGO_CACHE_PREFIX": f"kneeinfo-bench-{secrets.token_hex(4)}",
+        "DJANGO_CACHE_PREFIX": f"kneeinfo-{name}-{secrets.token_hex(4)}",
         "HOST": "127.0.0.1",
     }
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT, env={**base, "DATABASE_URL": f"sqlite:///{workdir / 'x.sqlite3'}"}, check=True,
     )  # fmt: skip
+    return workdir, base
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("make bench needs wrk: apt-get install wrk")
+    workdir, base = prepare_workdir("bench")
     manifest = json.loads((workdir / "static" / "staticfiles.json").read_text())
     static_path = "/static/" + manifest["paths"]["css/site.css"]
     configs = [("SQLite + local memory", lambda n: {"DATABASE_URL": f"sqlite:///{workdir}/{n}.db"})]

@@ -423,6 +423,24 @@ def test_redis_stopped_mid_run_then_back(client, settings, article):
         caches["default"].close()
 
 
+def _start_gunicorn(env, stderr=subprocess.DEVNULL):
+    """The real server with this environment (static files collected first), once it listens."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env
+    )
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "kneeinfo.wsgi", "-c", "gunicorn.conf.py"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+    )  # fmt: skip
+    for _ in range(200):
+        try:
+            socket.create_connection((env["HOST"], int(env["PORT"])), 0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return process
+
+
 @pytest.fixture
 def gunicorn_server(tmp_path):
     """The real server, on a free loopback port, against the test database."""
@@ -445,16 +463,7 @@ def gunicorn_server(tmp_path):
         "WEB_CONCURRENCY": "1",
         "DJANGO_STATIC_ROOT": str(tmp_path),
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env
-    )
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "kneeinfo.wsgi", "-c", "gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "gunicorn.log").open("w"),
-    )
+    process = _start_gunicorn(env, stderr=(tmp_path / "gunicorn.log").open("w"))
 
     def get(path):
         try:
@@ -463,12 +472,6 @@ def gunicorn_server(tmp_path):
         except urllib.error.HTTPError as error:
             return error.code
 
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
     try:
         yield get
     finally:
@@ -631,16 +634,7 @@ def test_a_save_reaches_every_worker_without_redis(tmp_path):
         subprocess.run([sys.executable, "-c", SITE_SETUP, *args], cwd=ROOT, env=env, check=True)
 
     run("create")
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env
-    )
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "kneeinfo.wsgi", "-c", "gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = _start_gunicorn(env)
 
     def summaries(times=30):
         seen = set()
@@ -652,12 +646,6 @@ def test_a_save_reaches_every_worker_without_redis(tmp_path):
         return seen
 
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         assert summaries() == {"v1"}  # and now cached by the workers that served it
         run("v2")
         time.sleep(0.2)
