@@ -141,6 +141,48 @@ def test_counts_stop_at_the_cap_and_say_so(client, corpus, monkeypatch):
     assert not exact.more and exact.total == 1
 
 
+def test_possessive_words(client, corpus):
+    make_article(title="Knee pain in runners", slug="runners", body="Runners often feel it.")
+    assert slugs(client, q="runner's knee") == ["runners"]
+    assert slugs(client, q="runner’s knee") == ["runners"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="pruning is the SQLite engine's")
+def test_pruned_ranking_gives_the_pages_full_ranking_gives(client, corpus, monkeypatch):
+    """ "knee" is in every article, so bm25 gives it no weight: only the articles with the
+    other words are ranked, and the pages must be exactly those of ranking every match."""
+    from articles.search.engines import SQLiteEngine
+
+    for i in range(14):
+        make_article(
+            title=f"Knee note {i}", slug=f"note-{i}", summary="About the knee " + "knee " * (i % 4),
+            body="Weakness behind the knee. " + ("It was swollen. " * (i % 3) if i % 2 else ""),
+            tags=[corpus["swelling"]] if i % 5 == 0 else [],
+        )  # fmt: skip
+    restricted = []
+    ranked = SQLiteEngine._ranked
+
+    def spy(self, expression, filters, limit, offset, among=None):
+        rows = ranked(self, expression, filters, limit, offset, among)
+        if among:
+            restricted.append(rows)
+        return rows
+
+    monkeypatch.setattr(SQLiteEngine, "_ranked", spy)
+    for query in ["swollen knee", "knee weakness", "swollen knee weakness", "knee"]:
+        parsed = search.parse(query, search.tag_vocabulary())
+        expression = SQLiteEngine()._expression(parsed, "AND")
+        everything = [pk for pk, _ in ranked(SQLiteEngine(), expression, {}, 100, 0)]
+        for per_page in (1, 3, 4):
+            pages = []
+            for number in range(1, -(-len(everything) // per_page) + 1):
+                results = search.search(query, page=number, per_page=per_page)
+                assert results.total == len(everything)
+                pages += [r.article.pk for r in results.results]
+            assert pages == everything, (query, per_page)
+    assert restricted  # the pruned path did run (and fell back where it had to)
+
+
 def test_an_alias_finds_a_tagged_article_that_never_uses_the_word(client, corpus):
     quiet = make_article(
         title="Nerve care", slug="nerve-care", category=corpus["nerves"],

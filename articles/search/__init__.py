@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
@@ -196,10 +197,20 @@ def highlight(snippet):
 
 
 @dataclass
+class TagLink:
+    name: str
+    slug: str
+
+    def get_absolute_url(self):
+        return reverse("articles:tag-detail", kwargs={"slug": self.slug})
+
+
+@dataclass
 class Result:
     article: Article
     snippet: str
     reasons: list
+    tags: list  # [TagLink] by name
 
 
 @dataclass
@@ -271,13 +282,14 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
     # page is empty (nothing found, or a page past the end).
     number = _page_number(page)
     offset = min(number - 1, MAX_RESULTS // per_page) * per_page
-    operator, hits, total = "AND", *engine().match(parsed, filters, per_page, offset)
+    cap = MAX_RESULTS + 1
+    operator, hits, total = "AND", *engine().match(parsed, filters, per_page, offset, cap=cap)
     if total is None:
-        total = engine().count(parsed, filters, operator, cap=MAX_RESULTS + 1)
+        total = engine().count(parsed, filters, operator, cap=cap)
     if total == 0 and len(parsed.units) > 1:
-        operator, hits, total = "OR", *engine().match(parsed, filters, per_page, offset, "OR")
+        operator, hits, total = "OR", *engine().match(parsed, filters, per_page, offset, "OR", cap)
         if total is None:
-            total = engine().count(parsed, filters, operator, cap=MAX_RESULTS + 1)
+            total = engine().count(parsed, filters, operator, cap=cap)
         results.any_word = total > 0
     results.more = total > MAX_RESULTS
     results.total = total = min(total, MAX_RESULTS)
@@ -285,19 +297,23 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
     sequence = _Hits(parsed, filters, operator, total, fetched)
     results.page = Paginator(sequence, per_page).get_page(number)
     hits = list(results.page.object_list)
-    articles = (
-        Article.objects.filter(pk__in=[pk for pk, _ in hits])
-        .for_listing()
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
-        .in_bulk()
-    )
+    ids = [pk for pk, _ in hits]
+    articles = Article.objects.filter(pk__in=ids).for_listing().in_bulk()
+    # Names and slugs as plain rows: model instances and a prefetch for ~30 tags cost more
+    # than the ranking of some queries.
+    tags = {}
+    for article_id, name, slug in (
+        Article.tags.through.objects.filter(article_id__in=ids)
+        .order_by("tag__name")
+        .values_list("article_id", "tag__name", "tag__slug")
+    ):
+        tags.setdefault(article_id, []).append(TagLink(name, slug))
     for pk, snippet in hits:
         article = articles.get(pk)
         if article is not None:
-            tag_slugs = {t.slug for t in article.tags.all()}
-            results.results.append(
-                Result(article, highlight(snippet), _reasons(article, parsed, tag_slugs))
-            )
+            links = tags.get(pk, [])
+            reasons = _reasons(article, parsed, {t.slug for t in links})
+            results.results.append(Result(article, highlight(snippet), reasons, links))
     if total == 0 or results.any_word:
         results.suggestion = did_you_mean(parsed)
     return results

@@ -124,6 +124,12 @@ def words(text):
     return [w.replace("’", "'") for w in WORD.findall(folded)]
 
 
+def search_words(text):
+    """`words`, without the possessive "'s" ("runner's knee" looks for "runner", as
+    PostgreSQL's parser does; SQLite's would look for "runner" followed by "s")."""
+    return [w[:-2] if w.endswith("'s") else w for w in words(text)]
+
+
 @dataclass
 class Expansion:
     """A lay word or phrase in the query that stands for a tag."""
@@ -170,7 +176,7 @@ def _find(sequence, phrase):
 def parse(text, vocabulary=()):
     """`vocabulary` is [(phrase, tag_name, tag_slug)] for every tag name and alias."""
     text = clean(text)
-    tokens = words(text)
+    tokens = search_words(text)
     parsed = ParsedQuery(text=text)
     used = [False] * len(tokens)
     for phrase, phrase_words, tag_name, tag_slug, alternatives in _compile(tuple(vocabulary)):
@@ -194,12 +200,13 @@ def _compile(vocabulary):
     in any text ("knee gives way" also finds "instability") and the tag itself."""
     compiled = []
     for phrase, tag_name, tag_slug in sorted(vocabulary, key=lambda v: -len(words(v[0]))):
-        phrase_words = words(phrase)
+        phrase_words = search_words(phrase)
         if not phrase_words:
             continue
         alternatives = [phrase_words]
-        if words(tag_name) and words(tag_name) != phrase_words:
-            alternatives.append(words(tag_name))
+        name_words = search_words(tag_name)
+        if name_words and name_words != phrase_words:
+            alternatives.append(name_words)
         alternatives.append([tag_token(tag_slug)])
         compiled.append((phrase, phrase_words, tag_name, tag_slug, alternatives))
     return compiled
