@@ -200,9 +200,10 @@ def highlight(snippet):
 class TagLink:
     name: str
     slug: str
+    url: str
 
     def get_absolute_url(self):
-        return reverse("articles:tag-detail", kwargs={"slug": self.slug})
+        return self.url
 
 
 @dataclass
@@ -301,13 +302,15 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
     articles = Article.objects.filter(pk__in=ids).for_listing().in_bulk()
     # Names and slugs as plain rows: model instances and a prefetch for ~30 tags cost more
     # than the ranking of some queries.
-    tags = {}
+    tags, urls = {}, {}
     for article_id, name, slug in (
         Article.tags.through.objects.filter(article_id__in=ids)
         .order_by("tag__name")
         .values_list("article_id", "tag__name", "tag__slug")
     ):
-        tags.setdefault(article_id, []).append(TagLink(name, slug))
+        if slug not in urls:  # the same few tags recur down the page
+            urls[slug] = reverse("articles:tag-detail", kwargs={"slug": slug})
+        tags.setdefault(article_id, []).append(TagLink(name, slug, urls[slug]))
     for pk, snippet in hits:
         article = articles.get(pk)
         if article is not None:
