@@ -82,8 +82,8 @@ def main():
     for name, median, p95 in rows:
         print(f"| {engine} | {name} | median {median:.2f} ms | p95 {p95:.2f} ms | |")
     naive_p95 = rows[-1][2]
-    page_p95 = rows[1][2]
-    print(f"| {engine} | naive p95 / search page p95 | {naive_p95 / page_p95:.1f}x | | |")
+    print(f"| {engine} | naive p95 / search page p95 | {naive_p95 / rows[1][2]:.1f}x | | |")
+    print(f"| {engine} | naive p95 / search function p95 | {naive_p95 / rows[0][2]:.1f}x | | |")
 
 
 if __name__ == "__main__":
