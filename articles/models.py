@@ -20,7 +20,9 @@ RELATED_PER_TAG = 100
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="Shown in menus and headings.")
     slug = models.SlugField(
-        max_length=100, unique=True, help_text="The last part of the address: /topics/<slug>/."
+        max_length=100,
+        unique=True,
+        help_text="The last part of the address, as in /topics/nerves/",
     )
     summary = models.TextField(
         max_length=400, help_text="One or two plain sentences: what this group of causes is."
@@ -52,7 +54,9 @@ class Tag(models.Model):
         max_length=100, unique=True, help_text="The symptom or body part, e.g. 'Tingling'."
     )
     slug = models.SlugField(
-        max_length=100, unique=True, help_text="The last part of the address: /tags/<slug>/."
+        max_length=100,
+        unique=True,
+        help_text="The last part of the address, as in /tags/tingling/",
     )
     aliases = models.TextField(
         blank=True,
@@ -99,7 +103,9 @@ class Article(models.Model):
 
     title = models.CharField(max_length=200, help_text="Plain words a worried reader would use.")
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The last part of the address: /articles/<slug>/."
+        max_length=200,
+        unique=True,
+        help_text="The last part of the address, as in /articles/sciatica-and-trapped-nerves/",
     )
     category = models.ForeignKey(
         Category,

@@ -123,6 +123,8 @@ def test_admin_pages_for_editors(editor_client):
     change = editor_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
     assert "markdownx" in change  # the editor with live preview
     assert 'href="/admin/r/' in change  # view on site
+    # Help texts are not escaped by the admin: an example address, never "<slug>".
+    assert "as in /articles/sciatica-and-trapped-nerves/" in change and "/articles//" not in change
 
 
 def test_publish_and_unpublish_actions(editor_client):
