@@ -7,11 +7,12 @@ The two full-text engines behind one interface, chosen from the database in use.
 
 Both answer `count(parsed, filters, cap)`, exact up to `cap` (counting all 9,000 matches of
 "knee" tells a reader nothing "more than 1,000" does not), and `match(parsed, filters, limit,
-offset)` with ([(article id, snippet)] in rank order, how many match in all), counted in
-the same pass as the ranking (None when the page is empty). Both mark matches in snippets with
-\x02 … \x03, which `search.highlight()` turns into <mark> after escaping. Every value
-reaches SQL as a parameter; the query structure is built only from words of letters and
-digits (query.py).
+offset, operator, cap)` with ([(article id, snippet)] in rank order, how many match: None when
+the page is empty; PostgreSQL counts every match in the ranking's own pass, SQLite counts up
+to `cap` in a query of its own, or not at all when the page is the last). Both mark matches
+in snippets with \x02 … \x03, which `search.highlight()` turns into <mark> after escaping.
+Every value reaches SQL as a parameter; the query structure is built only from words of
+letters and digits (query.py).
 """
 
 from django.contrib.postgres.search import SearchVector
