@@ -243,7 +243,9 @@ class _Hits:
         start, fetched = self.fetched.get("start"), self.fetched.get("hits", [])
         if window.start == start and (limit <= len(fetched) or start + len(fetched) >= self.total):
             return fetched[:limit]
-        hits, _ = engine().match(self.parsed, self.filters, limit, window.start, self.operator)
+        hits, _ = engine().match(
+            self.parsed, self.filters, limit, window.start, self.operator, MAX_RESULTS + 1
+        )
         return hits
 
 

@@ -68,13 +68,13 @@ class SQLiteEngine:
         singles = sorted({p[0] for unit in parsed.units for p in unit if len(p) == 1})
         if not singles:
             return set()
-        half = "(SELECT (COUNT(*) + 1) / 2 FROM articles_searchdocument)"
+        half_sql = "(SELECT (COUNT(*) + 1) / 2 FROM articles_searchdocument)"
         counts = ", ".join(
-            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT {half}))"  # noqa: E501
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT {half_sql}))"  # noqa: E501
             for _ in singles
         )
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {half}, {counts}", [f'"{word}"' for word in singles])
+            cursor.execute(f"SELECT {half_sql}, {counts}", [f'"{word}"' for word in singles])
             half, *found = cursor.fetchone()
         return {word for word, n in zip(singles, found, strict=True) if half and n >= half}
 
