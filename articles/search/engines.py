@@ -15,6 +15,9 @@ Every value reaches SQL as a parameter; the query structure is built only from w
 letters and digits (query.py).
 """
 
+import math
+from collections import Counter
+
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.utils import timezone
@@ -60,33 +63,49 @@ class SQLiteEngine:
             units.append("(" + " OR ".join(alternatives) + ")")
         return f" {operator} ".join(units)
 
-    def _common_words(self, parsed):
-        """The query's one-word phrases that at least half of all indexed articles hold. FTS5's
-        bm25 gives such a word an idf of 1e-6 instead of a negative one (log((N - n + 0.5) /
-        (n + 0.5)) <= 0 when n >= N / 2), so it adds at most 1e-6 x (k1 + 1) to any score.
-        Counted in the index itself (by stem, as bm25 counts), no further than half."""
-        singles = sorted({p[0] for unit in parsed.units for p in unit if len(p) == 1})
-        if not singles:
-            return set()
-        half_sql = "(SELECT (COUNT(*) + 1) / 2 FROM articles_searchdocument)"
-        counts = ", ".join(
-            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT {half_sql}))"  # noqa: E501
-            for _ in singles
-        )
+    def _bounds(self, phrases):
+        """{one-word phrase: the most it can add to any bm25 score}. FTS5's bm25 adds, per phrase,
+        idf x f(k1 + 1) / (f + k1 x (...)), which is below idf x (k1 + 1) whatever the
+        weights and lengths, with idf = log((N - n + 0.5) / (n + 0.5)), or 1e-6 when that is
+        not positive (n >= N / 2). n is counted in the full-text index (by stem, as bm25
+        counts) no further than N / 2, and not at all when the spelling dictionary already
+        has the word as typed in half the articles. Phrases of several words are not
+        counted: FTS5 checks them word position by word position, as dear as ranking."""
+        words = sorted({p[0] for p in phrases if len(p) == 1})
+        if not words:
+            return {}
+        half = "(SELECT half FROM size)"
+        count = f"""(CASE
+            WHEN (SELECT documents FROM articles_searchterm WHERE term = %s) >= {half} THEN {half}
+            ELSE (SELECT COUNT(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT {half}))
+        END)"""  # noqa: E501
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {half_sql}, {counts}", [f'"{word}"' for word in singles])
-            half, *found = cursor.fetchone()
-        return {word for word, n in zip(singles, found, strict=True) if half and n >= half}
+            # The documents and the full-text rows are written in the same transactions, so
+            # there are as many of one as of the other (bm25's N).
+            cursor.execute(
+                f"""WITH size AS MATERIALIZED (SELECT COUNT(*) AS n, (COUNT(*) + 1) / 2 AS half
+                                               FROM articles_searchdocument)
+                    SELECT (SELECT n FROM size), {", ".join([count] * len(words))}""",
+                [param for word in words for param in (word, f'"{word}"')],
+            )
+            rows, *found = cursor.fetchone()
+        bounds = {}
+        for word, n in zip(words, found, strict=True):
+            idf = math.log((rows - n + 0.5) / (n + 0.5)) if rows else 0.0
+            # A hair above the bound, so that rounding can never make it too low.
+            bounds[word] = (BM25_K1 + 1) * (idf if idf > 0 else 1e-6) * (1 + 1e-9)
+        return bounds
 
     # The full-text table drives every query (CROSS JOIN fixes the join order): left to
     # itself SQLite's planner may scan the articles and probe the index per row, which costs
     # seconds at 10,000 articles instead of milliseconds.
     def _ranked(self, expression, filters, limit, offset, among=None):
-        """[(id, bm25 score)] in rank order. `among`: score only the matches that also match
-        this expression (bm25 is the dearest part of a search, about 1 µs per match)."""
+        """[(id, bm25 score)] in rank order. `among`: score only the matches that also hold one
+        of these phrases (bm25 is the dearest part of a search, about 1 µs per match)."""
         params = [expression]
         restrict = ""
         if among:
+            among = " OR ".join('"' + " ".join(phrase) + '"' for phrase in among)
             # The + keeps the rowid test a filter on the full-text scan: as a constraint
             # SQLite would run the whole MATCH once per listed row.
             restrict = f" AND +{FTS_TABLE}.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"  # noqa: E501
@@ -105,22 +124,49 @@ class SQLiteEngine:
             cursor.execute(sql, [*params, limit, offset])
             return cursor.fetchall()
 
+    def _pruned(self, parsed, expression, filters, limit, offset):
+        """The page ranked from the matches that can be on it, or None (MaxScore, top k by
+        bounds). A match holding none of the phrases in `essential` scores at most the sum of
+        the other phrases' bounds; when the page ranked among the matches that do hold one is
+        full and its last score is above that sum, no other match can be on it: the same page
+        as ranking every match, for a fraction of the work ("numb leg": 846 of 3,796)."""
+        # A phrase the expression holds twice is scored twice.
+        phrases = Counter(tuple(p) for unit in parsed.units for p in unit)
+        if sum(phrases.values()) < 2:
+            return None
+        bounds = self._bounds(phrases)
+        if all(bounds.get(p[0], math.inf) <= (BM25_K1 + 1) * 2e-6 for p in phrases):
+            return None  # every word in half the articles: nothing to prune
+        bound = {p: n * bounds.get(p[0], math.inf) if len(p) == 1 else math.inf
+                 for p, n in phrases.items()}  # fmt: skip
+        # First try: the phrases no bound can leave out (several words) and the one that
+        # weighs most; in most searches that decides the page.
+        several = [p for p in phrases if bound[p] == math.inf]
+        singles = [p for p in phrases if bound[p] != math.inf]
+        essential = several + ([max(singles, key=bound.get)] if singles else [])
+        for _ in range(2):
+            rest = sorted((p for p in phrases if p not in essential), key=bound.get)
+            if not rest:
+                return None  # nothing to leave out: that is the full ranking
+            rows = self._ranked(expression, filters, limit, offset, essential)
+            if len(rows) < limit:
+                return None
+            threshold, left_out, fits = -rows[-1][1], 0.0, 0
+            while fits < len(rest) and left_out + bound[rest[fits]] < threshold:
+                left_out += bound[rest[fits]]
+                fits += 1
+            if fits == len(rest):
+                return rows  # every other phrase together scores below this page's last
+            if not fits:
+                return None
+            # Second try, sure to hold: leave out only the phrases whose bounds fit under
+            # this page's last score; ranking more matches can only raise that score.
+            essential = [p for p in phrases if p not in rest[:fits]]
+        return None
+
     def match(self, parsed, filters, limit, offset, operator="AND", cap=None):
         expression = self._expression(parsed, operator)
-        phrases = [p for unit in parsed.units for p in unit]
-        common = self._common_words(parsed) if len(phrases) > 1 else set()
-        rare = [p for p in phrases if not (len(p) == 1 and p[0] in common)]
-        rows = None
-        if common and rare:
-            # Top k by bounds (MaxScore): a match holding none of the rare phrases scores at
-            # most `ceiling`. When the page ranked among the matches that hold one is full and
-            # its last score is above that, no other match can be on it: the same page as
-            # ranking every match, for a fraction of the work ("weakness": 1,352 of 10,012).
-            ceiling = (BM25_K1 + 1) * 1e-6 * (len(phrases) - len(rare))
-            among = " OR ".join('"' + " ".join(p) + '"' for p in rare)
-            rows = self._ranked(expression, filters, limit, offset, among)
-            if len(rows) < limit or -rows[-1][1] <= ceiling:
-                rows = None
+        rows = self._pruned(parsed, expression, filters, limit, offset)
         if rows is None:
             rows = self._ranked(expression, filters, limit, offset)
         if not rows:
