@@ -124,7 +124,7 @@ class SQLiteEngine:
             cursor.execute(sql, [*params, limit, offset])
             return cursor.fetchall()
 
-    def _pruned(self, parsed, expression, filters, limit, offset):
+    def _pruned(self, parsed, expression, filters, limit, offset, operator):
         """The page ranked from the matches that can be on it, or None (MaxScore, top k by
         bounds). A match holding none of the phrases in `essential` scores at most the sum of
         the other phrases' bounds; when the page ranked among the matches that do hold one is
@@ -146,8 +146,11 @@ class SQLiteEngine:
         essential = several + ([max(singles, key=bound.get)] if singles else [])
         for _ in range(2):
             rest = sorted((p for p in phrases if p not in essential), key=bound.get)
-            if not rest:
-                return None  # nothing to leave out: that is the full ranking
+            covered = operator == "AND" and any(
+                all(tuple(p) in essential for p in unit) for unit in parsed.units
+            )
+            if covered or not rest:
+                return None  # every match holds one of them: that is the full ranking
             rows = self._ranked(expression, filters, limit, offset, essential)
             if len(rows) < limit:
                 return None
@@ -166,7 +169,7 @@ class SQLiteEngine:
 
     def match(self, parsed, filters, limit, offset, operator="AND", cap=None):
         expression = self._expression(parsed, operator)
-        rows = self._pruned(parsed, expression, filters, limit, offset)
+        rows = self._pruned(parsed, expression, filters, limit, offset, operator)
         if rows is None:
             rows = self._ranked(expression, filters, limit, offset)
         if not rows:
