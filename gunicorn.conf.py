@@ -38,5 +38,11 @@ def pre_fork(server, worker):
     """Everything loaded before the fork (Django, our modules, compiled templates) is moved out
     of the garbage collector's sight: a worker's full collection then scans only what it made
     itself (a full collection over all of it cost ~30 ms in the middle of a request), and the
-    pages of memory the workers share are not copied by the collector touching them."""
+    pages of memory the workers share are not copied by the collector touching them.
+
+    A database connection the master may have opened while loading is closed first: workers
+    keep their connections between requests, and one must never be shared across a fork."""
+    from django.db import connections
+
+    connections.close_all()
     gc.freeze()

@@ -147,18 +147,21 @@ def bump_content_version(**kwargs):
 
 
 def cached_for_content(key, compute, timeout=TIMEOUT):
+    """`compute()`, kept until the content changes. One entry per key, holding the version it
+    was computed at (as the page cache does): a change makes it stale rather than orphaned,
+    so entries of old versions never pile up in a worker's memory."""
     version = content_version()
     if version is None:
         return compute()
-    full_key = f"{key}:v{version}"
     try:
-        value = cache.get(full_key)
+        stored = cache.get(key)
     except Exception:  # noqa: BLE001
         return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(full_key, value, timeout)
-        except Exception:  # noqa: BLE001
-            logger.warning("cache unavailable; could not store %s", key, exc_info=True)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return stored[1]
+    value = compute()
+    try:
+        cache.set(key, (version, value), timeout)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable; could not store %s", key, exc_info=True)
     return value

@@ -115,6 +115,27 @@ def test_every_content_change_invalidates_the_cached_page(client, page_cache, ar
         assert after["X-Page-Cache"] == "miss"
 
 
+def test_derived_values_follow_every_change_without_piling_up(client, article):
+    """Related articles, the tag vocabulary and the search filters are cached until content
+    changes; each is one entry that a change makes stale, not a new entry per change."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches["default"]
+    if not isinstance(cache, LocMemCache):
+        pytest.skip("counts the entries of the local memory cache")
+    other = make_article(title="Nerve pain", slug="nerve-pain", tags=list(article.tags.all()))
+    client.get("/articles/sciatica/")
+    client.get("/search/", {"q": "pins and needles"})
+    entries = len(cache._cache)
+    for n in range(5):
+        other.title = f"Nerve pain {n}"
+        other.save()
+        response = client.get("/articles/sciatica/")
+        assert f"Nerve pain {n}" in response.content.decode()  # related, recomputed
+        client.get("/search/", {"q": "pins and needles"})
+    assert len(cache._cache) == entries
+
+
 def test_unpublishing_removes_the_page_at_once(client, page_cache, article):
     assert client.get("/articles/sciatica/").status_code == 200
     article.status = Article.Status.DRAFT
