@@ -97,6 +97,15 @@ def test_did_you_mean(client, corpus):
     assert client.get("/search/", {"q": "swelng"}).context["results"].suggestion == "swelling"
 
 
+def test_did_you_mean_never_offers_a_word_only_drafts_hold(client, corpus):
+    make_article(title="Osteosarcoma", slug="draft", status=Article.Status.DRAFT)
+    assert client.get("/search/", {"q": "osteosarcomma"}).context["results"].suggestion == ""
+    make_article(title="Osteosarcoma explained", slug="published")
+    assert client.get("/search/", {"q": "osteosarcomma"}).context["results"].suggestion == (
+        "osteosarcoma"
+    )
+
+
 def test_nothing_found_offers_keywords_and_sections(client, corpus):
     html = client.get("/search/", {"q": "zebra"}).content.decode()
     assert "No articles found" in html

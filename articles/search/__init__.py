@@ -320,7 +320,11 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
             reasons = _reasons(article, parsed, {t.slug for t in links})
             results.results.append(Result(article, highlight(snippet), reasons, links))
     if total == 0 or results.any_word:
-        results.suggestion = did_you_mean(parsed)
+        suggestion = did_you_mean(parsed)
+        # Only a suggestion that finds something readers may see: the dictionary also holds
+        # the words of drafts, which must neither show nor lead to an empty page.
+        if suggestion and engine().count(parse(suggestion, tag_vocabulary()), {}, "OR", 1):
+            results.suggestion = suggestion
     return results
 
 
