@@ -135,10 +135,9 @@ class SQLiteEngine:
         if sum(phrases.values()) < 2:
             return None
         bounds = self._bounds(phrases)
-        if all(bounds.get(p[0], math.inf) <= (BM25_K1 + 1) * 2e-6 for p in phrases):
+        bound = {p: n * bounds[p[0]] if len(p) == 1 else math.inf for p, n in phrases.items()}
+        if all(len(p) == 1 and bounds[p[0]] <= (BM25_K1 + 1) * 2e-6 for p in phrases):
             return None  # every word in half the articles: nothing to prune
-        bound = {p: n * bounds.get(p[0], math.inf) if len(p) == 1 else math.inf
-                 for p, n in phrases.items()}  # fmt: skip
         # First try: the phrases no bound can leave out (several words) and the one that
         # weighs most; in most searches that decides the page.
         several = [p for p in phrases if bound[p] == math.inf]
