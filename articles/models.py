@@ -90,10 +90,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def for_listing(self):
-        return self.select_related("category").only(
-            "title", "slug", "summary", "published_at", "updated_at",
-            "category__name", "category__slug",
-        )  # fmt: skip
+        return self.select_related("category").only(*LISTING_FIELDS)
+
+
+# What a list of articles shows (title, section, summary, dates): all it reads of each.
+LISTING_FIELDS = [
+    "title", "slug", "summary", "published_at", "updated_at", "category__name", "category__slug",
+]  # fmt: skip
 
 
 class Article(models.Model):
@@ -325,6 +328,63 @@ class Article(models.Model):
             )
             picks += by_tags[: limit - len(picks)]
         return picks
+
+
+class TagListing(models.Model):
+    """A tag page's list: one row per tag and article, with the article's title and whether
+    readers may see it. A tag page then reads one page of titles in order from one index, as a
+    section page does with (category, title), instead of sorting every article with the tag:
+    2,688 of 10,000 for the largest tag in the benchmark, 15 ms. Derived, never edited: kept
+    in step by search.index_articles(), which every change of an article or its tags calls."""
+
+    # No index of their own: the two below start with each of them.
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="listings", db_index=False)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="tag_listings", db_index=False
+    )
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10)
+    published_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "tag"], name="taglisting_article_tag")
+        ]
+        # In page order, and with what the visibility test needs: one index answers the page
+        # and the count, and leaves the query planner nothing else to choose.
+        indexes = [
+            models.Index(
+                fields=["tag", "title", "article", "status", "published_at"],
+                name="taglisting_page",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tag}: {self.title}"
+
+    @classmethod
+    def refresh(cls, articles):
+        """Rewrite the rows of these articles (with their tags prefetched) from what they are
+        now. Upserted after the delete, so that two saves of one article at once both end
+        with one row per tag instead of one failing on the unique constraint."""
+        cls.objects.filter(article__in=[a.pk for a in articles]).delete()
+        cls.objects.bulk_create(
+            [
+                cls(
+                    tag=tag,
+                    article=article,
+                    title=article.title,
+                    status=article.status,
+                    published_at=article.published_at,
+                )
+                for article in articles
+                for tag in article.tags.all()
+            ],
+            update_conflicts=True,
+            unique_fields=["article", "tag"],
+            update_fields=["title", "status", "published_at"],
+            batch_size=500,
+        )
 
 
 class SearchDocument(models.Model):

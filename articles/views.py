@@ -5,12 +5,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import search
 from .cache import cached_for_content
-from .models import Article, Category, Tag
+from .models import Article, Category, Tag, TagListing
 from .structured_data import article_json_ld, breadcrumbs_json_ld
 
 HOME_ARTICLES_PER_CATEGORY = 4
@@ -141,16 +142,31 @@ class TagListView(ListView):
         return super().get_context_data(letters=letters, **kwargs)
 
 
-class TagDetailView(ForgivingPaginationMixin, PublishedArticlesMixin, ListView):
+class TagDetailView(ForgivingPaginationMixin, ListView):
+    """A tag's published articles by title. The page's ids are read in order from the tag's
+    listing (models.TagListing), not sorted from every article with the tag; only the
+    page's twenty articles are read, even when the page is far down the list."""
+
     template_name = "articles/tag_detail.html"
-    context_object_name = "articles"
+    context_object_name = "article_ids"
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag).order_by("title")
+        return (
+            TagListing.objects.filter(
+                tag=self.tag, status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
+            )
+            .order_by("title", "article")
+            .values_list("article", flat=True)
+        )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        context = super().get_context_data(tag=self.tag, **kwargs)
+        page = context["page_obj"].object_list  # a subquery: the page's ids, in one query
+        context["articles"] = (
+            Article.objects.for_listing().filter(pk__in=page).order_by("title", "pk")
+        )
+        return context
 
 
 @require_GET

@@ -15,7 +15,7 @@ from django.db import DatabaseError
 from django.templatetags.static import static
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Tag, TagListing
 
 from .factories import make_article, make_category, make_tag
 
@@ -182,6 +182,63 @@ def test_tag_pages(client, site):
     page = client.get("/tags/tingling/").content.decode()
     assert "Sciatica" in page and "Secret draft" not in page and "Scheduled" not in page
     assert "Also called: pins and needles, prickling" in page
+
+
+def tag_page_titles(client, slug="tingling", page=1):
+    html = client.get(f"/tags/{slug}/", {"page": page}).content.decode()
+    return re.findall(r'<h2 class="card__title"><a href="[^"]+">([^<]+)</a>', html)
+
+
+def test_tag_pages_list_by_title_a_page_at_a_time(client, site):
+    tingling = Tag.objects.get(slug="tingling")
+    for title in ["Zeta", "Alpha", "Mu", *[f"Extra {i:02}" for i in range(20)]]:
+        make_article(title=title, tags=[tingling])
+    titles = tag_page_titles(client) + tag_page_titles(client, page=2)
+    assert titles == sorted(
+        ["Sciatica", "Zeta", "Alpha", "Mu", *[f"Extra {i:02}" for i in range(20)]]
+    )
+    assert len(tag_page_titles(client)) == 20  # and not the draft or the scheduled article
+    assert tag_page_titles(client, page=99) == titles[20:]  # past the end: the last page
+
+
+def test_tag_pages_follow_every_change(client, site):
+    sciatica, quads = site["sciatica"], site["quads"]
+    tingling = Tag.objects.get(slug="tingling")
+    assert tag_page_titles(client) == ["Sciatica"]
+    sciatica.title = "A trapped nerve"
+    sciatica.save()
+    tingling.articles.add(quads)  # from the tag's side
+    assert tag_page_titles(client) == ["A trapped nerve", "Weak quadriceps"]
+    quads.tags.remove(tingling)  # from the article's side
+    sciatica.status = Article.Status.DRAFT
+    sciatica.save()
+    assert tag_page_titles(client) == []
+    scheduled = Article.objects.get(slug="scheduled")
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(days=3)):
+        assert tag_page_titles(client) == ["Scheduled"]  # its time has come, without a save
+    scheduled.published_at = timezone.now() - timedelta(hours=1)
+    scheduled.save()
+    assert tag_page_titles(client) == ["Scheduled"]
+    scheduled.delete()
+    assert tag_page_titles(client) == []
+    tingling.articles.add(sciatica, quads)
+    sciatica.status = Article.Status.PUBLISHED
+    sciatica.save()
+    assert tag_page_titles(client) == ["A trapped nerve", "Weak quadriceps"]
+    tingling.articles.clear()
+    assert tag_page_titles(client) == []
+    quads.tags.add(tingling)
+    tingling.delete()
+    assert client.get("/tags/tingling/").status_code == 404
+    assert not TagListing.objects.filter(article=quads).exclude(tag__slug="weakness").exists()
+
+
+def test_rebuilding_the_search_index_rebuilds_the_tag_lists(client, site):
+    TagListing.objects.all().delete()
+    assert tag_page_titles(client) == []
+    call_command("rebuild_search_index", stdout=StringIO())
+    assert tag_page_titles(client) == ["Sciatica"]
+    assert tag_page_titles(client, "weakness") == ["Sciatica", "Weak quadriceps"]
 
 
 def test_a_tag_with_only_drafts_is_not_listed(client, site):

@@ -27,7 +27,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from ..cache import cached_for_content
-from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag
+from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag, TagListing
 from .engines import START, STOP, engine
 from .query import MAX_QUERY_LENGTH, clean, parse, tag_token, words
 
@@ -99,7 +99,9 @@ def _count_terms(terms, delta):
 
 
 def index_articles(articles):
-    """(Re)index these articles, whatever their status: public search filters at query time."""
+    """(Re)index these articles, whatever their status: public search filters at query time.
+    The tag pages' lists (TagListing) are refreshed here too: every change that reaches the
+    search index reaches them."""
     articles = list(articles)
     if not articles:
         return
@@ -132,6 +134,7 @@ def index_articles(articles):
             for count, terms in by_count.items():
                 _count_terms(terms, sign * count)
         engine().index(documents)
+        TagListing.refresh(articles)
 
 
 def remove_articles(article_ids):
@@ -153,6 +156,7 @@ def rebuild(batch_size=500):
     """Rebuild the whole index from the articles; returns how many were indexed."""
     with transaction.atomic():
         engine().clear()
+        TagListing.objects.all().delete()
         SearchDocument.objects.all().delete()
         SearchTerm.objects.all().delete()
         counts = Counter()
@@ -164,6 +168,7 @@ def rebuild(batch_size=500):
             documents = [_document(article) for article in batch]
             SearchDocument.objects.bulk_create(documents)
             engine().index(documents)
+            TagListing.refresh(batch)
             for document in documents:
                 counts.update(document.terms.split())
             total += len(documents)
