@@ -59,6 +59,10 @@ def test_lay_words_search_the_tag_through_its_alias(client, corpus):
     html = client.get("/search/", {"q": "pins and needles"}).content.decode()
     assert "Also searched for" in html and 'href="/tags/tingling/"' in html
     assert "Tingling (you searched “pins and needles”)" in html
+    # "and" is in the title too, but a little word like that is no reason to name the title.
+    first = client.get("/search/", {"q": "pins and needles"}).context["results"].results[0]
+    assert first.reasons == ["Tingling (you searched “pins and needles”)"]
+    assert "title" in client.get("/search/", {"q": "trapped"}).context["results"].results[0].reasons
 
 
 def test_an_alias_edit_takes_effect_at_once(client, corpus):

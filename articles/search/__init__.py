@@ -29,7 +29,7 @@ from django.utils.safestring import mark_safe
 from ..cache import cached_for_content
 from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag, TagListing
 from .engines import START, STOP, engine
-from .query import MAX_QUERY_LENGTH, clean, parse, tag_token, words
+from .query import MAX_QUERY_LENGTH, STOPWORDS, clean, parse, tag_token, words
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def _reasons(article, parsed, tag_slugs):
     reasons = []
     title_words = set(words(article.title))
     if any(term in title_words or any(w.startswith(term[:5]) for w in title_words)
-           for term in parsed.terms if len(term) > 2):  # fmt: skip
+           for term in parsed.terms if len(term) > 2 and term not in STOPWORDS):  # fmt: skip
         reasons.append("title")
     for expansion in parsed.expansions:
         if expansion.tag_slug in tag_slugs:

@@ -27,11 +27,20 @@ function enhance(input) {
   let timer = 0;
   let controller = null;
 
+  // Closing also drops what is on its way: a late answer must not reopen the list.
   function close() {
+    clearTimeout(timer);
+    controller?.abort();
     list.hidden = true;
     active = -1;
     input.setAttribute("aria-expanded", "false");
     input.removeAttribute("aria-activedescendant");
+    announce("");
+  }
+
+  // Said once per change, not again on every key that finds the same number.
+  function announce(message) {
+    if (status.textContent !== message) status.textContent = message;
   }
 
   function highlight(index) {
@@ -63,26 +72,31 @@ function enhance(input) {
     const open = items.length > 0;
     list.hidden = !open;
     input.setAttribute("aria-expanded", String(open));
-    status.textContent = open ? `${items.length} suggestion${items.length === 1 ? "" : "s"}, use the arrow keys to choose` : "";
+    announce(open ? `${items.length} suggestion${items.length === 1 ? "" : "s"}, use the arrow keys to choose` : "");
     highlight(-1);
   }
 
   async function fetchSuggestions() {
+    controller?.abort();
     const query = input.value.trim();
     if (query.length < 2) {
       items = [];
       render();
       return;
     }
-    controller?.abort();
     controller = new AbortController();
     try {
       const response = await fetch(`${url}?q=${encodeURIComponent(query)}`, { signal: controller.signal });
-      if (!response.ok) return;
-      items = (await response.json()).items;
+      if (!response.ok) throw new Error(`suggestions: HTTP ${response.status}`);
+      const data = await response.json();
+      // Only the answer to what is in the box now, while the reader is still in it.
+      if (document.activeElement !== input || input.value.trim() !== query) return;
+      items = Array.isArray(data.items) ? data.items : [];
       render();
     } catch (error) {
-      if (error.name !== "AbortError") close();
+      if (error.name === "AbortError") return;
+      items = []; // no stale suggestions for what is typed now
+      close();
     }
   }
 
@@ -107,6 +121,8 @@ function enhance(input) {
         close();
       } else {
         input.value = "";
+        items = [];
+        close();
       }
     }
   });
