@@ -49,6 +49,13 @@ class Category(models.Model):
         return reverse("articles:category-detail", kwargs={"slug": self.slug})
 
 
+class TagQuerySet(models.QuerySet):
+    def published(self):
+        """Tags that lead somewhere: at least one article readers may see carries them."""
+        visible = Article.objects.published().filter(tags=models.OuterRef("pk"))
+        return self.filter(models.Exists(visible))
+
+
 class Tag(models.Model):
     name = models.CharField(
         max_length=100, unique=True, help_text="The symptom or body part, e.g. 'Tingling'."
@@ -64,6 +71,8 @@ class Tag(models.Model):
         "tingling. Shown as 'also called' and used by search.",
     )
     import_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

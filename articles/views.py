@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.core.validators import slug_re
 from django.db import DatabaseError, connection
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -20,9 +21,7 @@ HOME_TAGS = 40
 
 def published_tags():
     """Tags that lead somewhere: at least one published article carries them."""
-    return Tag.objects.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk")))).only(
-        "name", "slug", "aliases"
-    )
+    return Tag.objects.published().only("name", "slug", "aliases")
 
 
 def also_called(article, tags, limit=8):
@@ -205,12 +204,14 @@ class SearchView(TemplateView):
         params = self.request.GET
         query = search.clean(params.get("q", ""))
         category = tag = None
-        if params.get("category"):
-            category = Category.objects.filter(slug=params["category"][:100]).first()
-        if params.get("tag"):
-            tag = Tag.objects.filter(slug=params["tag"][:100]).first()
+        # Only what could be a slug reaches the database (a NUL byte is an error there).
+        if slug_re.match(slug := params.get("category", "")[:100]):
+            category = Category.objects.filter(slug=slug).first()
+        if slug_re.match(slug := params.get("tag", "")[:100]):
+            tag = Tag.objects.filter(slug=slug).first()
         results = search.search(query, category=category, tag=tag, page=params.get("page"))
-        fresh = not any(params.get(key) for key in ("page", "category", "tag"))
+        # A page, filter or "clear filters" click is the same search again, even when empty.
+        fresh = not any(key in params for key in ("page", "category", "tag"))
         if query and fresh:
             search.log_search(results)  # once per search, not per page or filter click
         categories, filter_tags = cached_for_content("search:filters", search_filters)

@@ -1,6 +1,7 @@
 """Search by symptom, through the public pages, on whichever engine the database provides."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -104,6 +105,8 @@ def test_did_you_mean(client, corpus):
 def test_did_you_mean_never_offers_a_word_only_drafts_hold(client, corpus):
     make_article(title="Osteosarcoma", slug="draft", status=Article.Status.DRAFT)
     assert client.get("/search/", {"q": "osteosarcomma"}).context["results"].suggestion == ""
+    # Not either when another word of the query is found: each correction must find something.
+    assert client.get("/search/", {"q": "osteosarcomma knee"}).context["results"].suggestion == ""
     make_article(title="Osteosarcoma explained", slug="published")
     assert client.get("/search/", {"q": "osteosarcomma"}).context["results"].suggestion == (
         "osteosarcoma"
@@ -311,6 +314,18 @@ def test_never_fails_on_input(client, corpus, query):
 @pytest.mark.parametrize("page", ["0", "-5", "abc", "1e9", "99999999999999999999999", "\x00"])
 def test_never_fails_on_page(client, corpus, page):
     assert client.get("/search/", {"q": "tingling", "page": page}).status_code == 200
+    # Nothing found, several words, a later page: the empty page ranks nothing.
+    assert client.get("/search/", {"q": "xyzzy plugh", "page": page}).status_code == 200
+    response = client.get("/search/", {"q": "knee pain", "category": "joints", "page": page})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "\x00", "x" * 500, "../nerves", "ner ves", "ü"])
+def test_never_fails_on_filter_values(client, corpus, value):
+    for name in ("category", "tag"):
+        response = client.get("/search/", {"q": "tingling", name: value})
+        assert response.status_code == 200
+        assert [r.article.slug for r in response.context["results"].results] == ["sciatica"]
 
 
 def test_invalid_utf8_in_the_url(client, corpus):
@@ -343,6 +358,13 @@ def test_suggest(client, corpus):
     ]
     assert "Swelling after a fall" in labels
     assert json.loads(client.get("/search/suggest/", {"q": "t"}).content)["items"] == []
+    # Every word must be in the title, not only the first ("swelling" is in Arthritis's body).
+    make_article(title="Knee pain", slug="knee-pain", body="Some swelling.")
+    labels = [
+        i["label"]
+        for i in json.loads(client.get("/search/suggest/", {"q": "knee swel"}).content)["items"]
+    ]
+    assert "Knee pain" not in labels
     for i in range(12):
         make_article(title=f"Tingle {i}")
     assert len(json.loads(client.get("/search/suggest/", {"q": "tingl"}).content)["items"]) == 8
@@ -363,6 +385,11 @@ class TestSearchLog:
         client.get("/search/", {"q": "pins and needles", "page": "2"})
         client.get("/search/", {"q": "pins and needles", "category": "nerves"})
         client.get("/search/", {"q": "pins and needles", "tag": "tingling"})
+        # "Apply filters" with none chosen, and the "Clear filters" link: the same search.
+        client.get("/search/", {"q": "pins and needles", "category": "", "tag": ""})
+        html = client.get("/search/", {"q": "pins and needles", "tag": "tingling"}).content
+        clear = re.search(r'<a href="([^"]+)">Clear filters</a>', html.decode()).group(1)
+        client.get("/search/" + clear.replace("&amp;", "&"))
         client.get("/search/", {"q": "pins and needles"})
         entry = SearchQueryLog.objects.get()
         assert entry.query == "pins and needles"
@@ -378,3 +405,33 @@ class TestSearchLog:
     def test_empty_query_is_not_logged(self, client, corpus):
         client.get("/search/", {"q": "   "})
         assert not SearchQueryLog.objects.exists()
+
+
+def test_suggestions_leave_out_tags_no_published_article_carries(client, corpus):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    hidden = make_tag(name="Secrettag", slug="secrettag", aliases="hushhush")
+    make_article(title="A draft", status="draft", published_at=None, tags=[hidden])
+    make_article(title="Later", published_at=timezone.now() + timedelta(days=1), tags=[hidden])
+    for prefix in ("secre", "hush"):
+        assert json.loads(client.get("/search/suggest/", {"q": prefix}).content)["items"] == []
+    make_article(title="Out now", tags=[hidden])
+    items = json.loads(client.get("/search/suggest/", {"q": "hush"}).content)["items"]
+    assert items[0]["label"] == "hushhush (Secrettag)"
+
+
+def test_both_engines_read_words_alike(client, corpus):
+    """Accents fold and small words count, on PostgreSQL as in SQLite's FTS5."""
+    make_article(title="Osgood–Schlätter disease", slug="osgood", body="Over time it settles.")
+    assert slugs(client, q="schlätter") == ["osgood"]
+    assert slugs(client, q="schlatter") == ["osgood"]
+    data = json.loads(client.get("/search/suggest/", {"q": "schlat"}).content)
+    assert [i["label"] for i in data["items"]] == ["Osgood–Schlätter disease"]
+    assert slugs(client, q="over") == ["osgood"]  # a stop word in PostgreSQL's English list
+    # Contractions are small words too: "can't" is not looked for as "can" then "t".
+    results = client.get("/search/", {"q": "I can't get over it"}).context["results"]
+    assert [r.article.slug for r in results.results] == ["osgood"] and not results.any_word
+    make_article(title="Both knees", slug="both", body="When both knees feel weak.")
+    assert slugs(client, q="both knees") == ["both"]  # not every article with "knee"

@@ -29,7 +29,7 @@ from django.utils.safestring import mark_safe
 from ..cache import cached_for_content
 from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag, TagListing
 from .engines import START, STOP, engine
-from .query import MAX_QUERY_LENGTH, STOPWORDS, clean, parse, tag_token, words
+from .query import MAX_QUERY_LENGTH, clean, is_stopword, parse, tag_token, words
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +245,8 @@ class _Hits:
 
     def __getitem__(self, window):
         limit = max(window.stop - window.start, 0)
+        if not limit:  # the Paginator's empty page: nothing to rank
+            return []
         start, fetched = self.fetched.get("start"), self.fetched.get("hits", [])
         if window.start == start and (limit <= len(fetched) or start + len(fetched) >= self.total):
             return fetched[:limit]
@@ -258,7 +260,7 @@ def _reasons(article, parsed, tag_slugs):
     reasons = []
     title_words = set(words(article.title))
     if any(term in title_words or any(w.startswith(term[:5]) for w in title_words)
-           for term in parsed.terms if len(term) > 2 and term not in STOPWORDS):  # fmt: skip
+           for term in parsed.terms if len(term) > 2 and not is_stopword(term)):  # fmt: skip
         reasons.append("title")
     for expansion in parsed.expansions:
         if expansion.tag_slug in tag_slugs:
@@ -325,16 +327,19 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
             reasons = _reasons(article, parsed, {t.slug for t in links})
             results.results.append(Result(article, highlight(snippet), reasons, links))
     if total == 0 or results.any_word:
-        suggestion = did_you_mean(parsed)
-        # Only a suggestion that finds something readers may see: the dictionary also holds
-        # the words of drafts, which must neither show nor lead to an empty page.
-        if suggestion and engine().count(parse(suggestion, tag_vocabulary()), {}, "OR", 1):
-            results.suggestion = suggestion
+        results.suggestion = did_you_mean(parsed)
     return results
 
 
-def did_you_mean(parsed):
-    """The query with unknown words replaced by the closest words the index holds, or ''."""
+def _finds_something(word):
+    """Whether a published article holds the word: the dictionary also holds the words of
+    drafts and scheduled articles, which must neither show nor lead to an empty page."""
+    return engine().count(parse(word, tag_vocabulary()), {}, "OR", 1) > 0
+
+
+def did_you_mean(parsed, tries=3):
+    """The query with unknown words replaced by the closest words the index holds that
+    published articles use (the closest `tries` are checked), or ''."""
     typed = parsed.typed_words
     if not typed:
         return ""
@@ -350,16 +355,15 @@ def did_you_mean(parsed):
             length__gte=len(word) - 2, length__lte=len(word) + 2, documents__gt=0,
             term__startswith=word[0],
         ).values_list("term", "documents")  # fmt: skip
-        best, best_score = None, 0.0
-        for term, documents in candidates:
-            score = difflib.SequenceMatcher(None, word, term).ratio()
-            if score > best_score or (score == best_score and best and documents > best[1]):
-                best, best_score = (term, documents), score
-        if best and best_score >= 0.75:
-            corrected.append(best[0])
-            changed = True
-        else:
-            corrected.append(word)
+        scored = sorted(
+            ((difflib.SequenceMatcher(None, word, term).ratio(), documents, term)
+             for term, documents in candidates),
+            reverse=True,
+        )  # fmt: skip
+        close = [term for score, _, term in scored[:tries] if score >= 0.75]
+        best = next((term for term in close if _finds_something(term)), None)
+        corrected.append(best or word)
+        changed = changed or best is not None
     return " ".join(corrected) if changed else ""
 
 
@@ -434,7 +438,10 @@ def suggest(prefix, limit=SUGGESTIONS):
         return []
     lowered = prefix.lower()
     items = []
-    tags = Tag.objects.filter(Q(name__istartswith=prefix) | Q(aliases__icontains=prefix))
+    # Only tags that lead somewhere: a tag only drafts carry would lead to an empty page.
+    tags = Tag.objects.published().filter(
+        Q(name__istartswith=prefix) | Q(aliases__icontains=prefix)
+    )
     for tag in tags.only("name", "slug", "aliases")[: limit * 2]:
         if tag.name.lower().startswith(lowered):
             items.append({"label": tag.name, "kind": "symptom", "url": tag.get_absolute_url()})

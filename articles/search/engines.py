@@ -3,7 +3,8 @@ The two full-text engines behind one interface, chosen from the database in use.
 
 - SQLite: an FTS5 table (`porter unicode61 remove_diacritics 2`: stemming and accent folding)
   ranked by BM25 with field weights.
-- PostgreSQL: a weighted tsvector (english configuration) with a GIN index, ranked by ts_rank.
+- PostgreSQL: a weighted tsvector (English stemming, accents folded, no stop words: migration
+  0012) with a GIN index, ranked by ts_rank.
 
 Both answer `count(parsed, filters, cap)`, exact up to `cap` (counting all 9,000 matches of
 "knee" tells a reader nothing "more than 1,000" does not), and `match(parsed, filters, limit,
@@ -151,7 +152,7 @@ class SQLiteEngine:
             if covered or not rest:
                 return None  # every match holds one of them: that is the full ranking
             rows = self._ranked(expression, filters, limit, offset, essential)
-            if len(rows) < limit:
+            if not rows or len(rows) < limit:
                 return None
             threshold, left_out, fits = -rows[-1][1], 0.0, 0
             while fits < len(rest) and left_out + bound[rest[fits]] < threshold:
@@ -207,7 +208,10 @@ class SQLiteEngine:
     def titles(self, prefix_words, limit):
         """Published articles whose title has these words, the last one as a prefix."""
         *whole, last = prefix_words
-        expression = "{title} : " + " ".join([f'"{w}"' for w in whole] + [f'"{last}"*'])
+        # The column filter on each phrase: "{title} : a b" would hold only for "a".
+        expression = " AND ".join(
+            [f'{{title}} : "{w}"' for w in whole] + [f'{{title}} : "{last}"*']
+        )
         params = [expression]
         where = _filters_sql({}, params)
         sql = f"""
@@ -246,7 +250,9 @@ class SQLiteEngine:
 
 class PostgresEngine:
     vendor = "postgresql"
-    config = "english"
+    # English stemming after unaccent, without a stop-word list: as FTS5 reads words
+    # (migration 0012).
+    config = "kneeinfo"
 
     def _expression(self, parsed, operator):
         """A tsquery expression built from parameterised function calls."""
@@ -299,14 +305,14 @@ class PostgresEngine:
 
     def titles(self, prefix_words, limit):
         """Published articles whose title has these words, the last one as a prefix: plain
-        words (migration 0009's index), shortest titles first."""
+        words, accents folded (migration 0012's index), shortest titles first."""
         *whole, last = prefix_words
         text = " & ".join([*whole, f"{last}:*"])
         params = [text]
         where = _filters_sql({}, params)
         sql = f"""
             SELECT a.id FROM articles_article a
-            WHERE to_tsvector('simple', a.title) @@ to_tsquery('simple', %s) {where}
+            WHERE to_tsvector('kneeinfo_plain', a.title) @@ to_tsquery('kneeinfo_plain', %s) {where}
             ORDER BY length(a.title), a.id
             LIMIT %s
         """

@@ -104,6 +104,15 @@ STOPWORDS = frozenset(
 )
 
 
+# "can't", "don't", "I've", "you're", "we'll", "I'd": small words too, whatever they are
+# contracted from. (Kept, "can't" would have to be in an article as "can" followed by "t".)
+CONTRACTION = re.compile(r"n't$|'(?:ve|re|ll|d|m)$")
+
+
+def is_stopword(word):
+    return word in STOPWORDS or bool(CONTRACTION.search(word))
+
+
 TAG_TOKEN_PREFIX = "kneeinfotag"
 
 
@@ -160,7 +169,7 @@ class ParsedQuery:
 
     @property
     def typed_words(self):
-        return [w for w in words(self.text) if w not in STOPWORDS]
+        return [w for w in words(self.text) if not is_stopword(w)]
 
     def __bool__(self):
         return bool(self.units)
@@ -188,7 +197,7 @@ def parse(text, vocabulary=()):
         parsed.units.append([list(words_) for words_ in alternatives])
         parsed.expansions.append(Expansion(phrase, tag_name, tag_slug))
     for token, taken in zip(tokens, used, strict=True):
-        if not taken and token not in STOPWORDS and [[token]] not in parsed.units:
+        if not taken and not is_stopword(token) and [[token]] not in parsed.units:
             parsed.units.append([[token]])
     return parsed
 
