@@ -100,6 +100,9 @@ def test_did_you_mean(client, corpus):
     assert response.context["results"].suggestion == "sciatica"
     assert 'Did you mean <a href="/search/?q=sciatica">sciatica</a>' in response.content.decode()
     assert client.get("/search/", {"q": "swelng"}).context["results"].suggestion == "swelling"
+    # Closest to a little word the index holds ("that", "then"): no suggestion, and no error.
+    response = client.get("/search/", {"q": "thet"})
+    assert response.status_code == 200 and response.context["results"].suggestion == ""
 
 
 def test_did_you_mean_never_offers_a_word_only_drafts_hold(client, corpus):

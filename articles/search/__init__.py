@@ -334,7 +334,8 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
 def _finds_something(word):
     """Whether a published article holds the word: the dictionary also holds the words of
     drafts and scheduled articles, which must neither show nor lead to an empty page."""
-    return engine().count(parse(word, tag_vocabulary()), {}, "OR", 1) > 0
+    parsed = parse(word, tag_vocabulary())
+    return bool(parsed) and engine().count(parsed, {}, "OR", 1) > 0
 
 
 def did_you_mean(parsed, tries=3):
@@ -360,7 +361,8 @@ def did_you_mean(parsed, tries=3):
              for term, documents in candidates),
             reverse=True,
         )  # fmt: skip
-        close = [term for score, _, term in scored[:tries] if score >= 0.75]
+        # Never a little word ("thet" is not "that"): it searches for nothing.
+        close = [t for score, _, t in scored if score >= 0.75 and not is_stopword(t)][:tries]
         best = next((term for term in close if _finds_something(term)), None)
         corrected.append(best or word)
         changed = changed or best is not None
