@@ -391,7 +391,10 @@ def _missing_help_panel(article):
 
 def _site_path(href, base):
     """The path on this site an href leads to, or None when it leads elsewhere."""
-    parts = urlsplit(href.strip())
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError:  # "http://[oops": reported as a link that leads nowhere
+        return href.strip()
     if parts.netloc:
         site = urlsplit(settings.SITE_URL).netloc.lower()
         if parts.scheme not in {"", "http", "https"} or not site or parts.netloc.lower() != site:

@@ -49,7 +49,11 @@ class _MarkExternalLinks(Treeprocessor):
 
     def run(self, root):
         for element in root.iter("a"):
-            if urlsplit(element.get("href", "")).scheme in {"http", "https"}:
+            try:
+                scheme = urlsplit(element.get("href", "")).scheme
+            except ValueError:  # "http://[oops": not a link anyone can follow
+                continue
+            if scheme in {"http", "https"}:
                 element.set("rel", EXTERNAL_REL)
 
 

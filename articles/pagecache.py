@@ -25,7 +25,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.module_loading import import_string
@@ -188,6 +188,15 @@ class CachedPageMiddleware:
         return self.get_response(request)
 
 
+def _forget(key):
+    with _recent.lock:
+        _recent.entries.pop(key, None)
+    try:
+        cache.delete(key)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable; old page not removed", exc_info=True)
+
+
 def cache_public_page(view, on_hit=None):
     """Serve `view` from the page cache for anonymous readers.
 
@@ -210,9 +219,16 @@ def cache_public_page(view, on_hit=None):
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
+        except Http404:
+            # The page is gone (unpublished, deleted): its old copy must not be served as
+            # "stale" to the readers who arrive while someone renders it again.
+            _forget(key)
+            raise
         finally:
             _release(key, version)  # whatever came of it: a 404 must not leave the old page
         if not _storable(request, response):
+            if response.status_code in {404, 410}:
+                _forget(key)  # as above, for a view that answers 404 itself
             return _private(response) if response.status_code == 200 else response
         response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
         response["X-Page-Cache"] = "miss"

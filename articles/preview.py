@@ -1,6 +1,7 @@
 """Staff-only preview of any article, draft or scheduled, exactly as readers will see it."""
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
@@ -11,7 +12,14 @@ from .views import ArticleDetailView
 @method_decorator([never_cache, staff_member_required], name="dispatch")
 class ArticlePreviewView(ArticleDetailView):
     """The reader's article page for any status, with a banner saying it is a preview; never
-    cached, never indexed."""
+    cached, never indexed. Only for staff who may see articles in the admin: a draft is not
+    for every staff account."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if not (user.has_perm("articles.view_article") or user.has_perm("articles.change_article")):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         return Article.objects.select_related("category")

@@ -33,7 +33,8 @@ def article_json_ld(request, article, tags):
         "headline": article.title,
         "description": article.summary,
         "inLanguage": "en-GB",
-        "datePublished": article.published_at.isoformat(),
+        # A draft being previewed may have no publication date yet.
+        **({"datePublished": article.published_at.isoformat()} if article.published_at else {}),
         "dateModified": article.updated_at.isoformat(),
         "audience": AUDIENCE,
         "about": about,

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import search
@@ -168,7 +168,7 @@ class TagDetailView(ForgivingPaginationMixin, ListView):
         return context
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap_url = request.build_absolute_uri(reverse("articles:sitemap"))
     # A moved admin path is not announced here; the admin's responses carry X-Robots-Tag instead.
@@ -177,7 +177,7 @@ def robots_txt(request):
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """For load balancers: 200 when the database answers, 503 when it does not."""
     try:
@@ -241,7 +241,7 @@ def count_cached_search(request, log_entry):
         search.log_query(*log_entry)
 
 
-@require_GET
+@require_safe
 def search_suggest(request):
     """As-you-type suggestions as JSON: at most eight tags and article titles."""
     items = search.suggest(request.GET.get("q", ""))

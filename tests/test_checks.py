@@ -200,6 +200,12 @@ def test_links_to_missing_draft_and_scheduled_articles_block_publishing():
     assert "“Later” is not published until" in found[2].message
 
 
+def test_a_malformed_link_is_reported_not_an_error():
+    article = make_article(body="## Read more\n\n[x](http://[oops)")
+    found = problems(article, "broken-link")
+    assert len(found) == 1 and "http://[oops" in found[0].message
+
+
 def test_links_readers_can_follow_pass(settings):
     settings.SITE_URL = "https://kneeinfo.example"
     make_article(slug="ready")

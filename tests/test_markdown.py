@@ -79,6 +79,11 @@ def test_external_links_get_noopener_and_internal_links_do_not():
     )
 
 
+def test_a_malformed_link_is_not_an_error():
+    html = render("[x](http://[oops) and <http://[::1>")
+    assert "rel=" not in html  # not a link that leaves the site: no address at all
+
+
 def test_tables_headings_and_lists_survive():
     html, toc = render_with_toc(
         "# Top\n\n## Signs & symptoms\n\n"

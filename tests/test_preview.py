@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,6 +12,12 @@ from articles.models import Article
 from .factories import make_article, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+def editor():
+    user = make_user(staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
 
 
 @pytest.fixture
@@ -22,7 +29,7 @@ def draft():
 
 
 def test_staff_preview_a_draft_as_readers_will_see_it(client, draft):
-    client.force_login(make_user(staff=True))
+    client.force_login(editor())
     response = client.get(reverse("article-preview", args=[draft.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -35,7 +42,7 @@ def test_staff_preview_a_draft_as_readers_will_see_it(client, draft):
 
 def test_scheduled_articles_can_be_previewed(client):
     later = make_article(slug="later", published_at=timezone.now() + timedelta(days=2))
-    client.force_login(make_user(staff=True))
+    client.force_login(editor())
     assert client.get(reverse("article-preview", args=[later.pk])).status_code == 200
     assert client.get("/articles/later/").status_code == 404
 
@@ -49,8 +56,20 @@ def test_the_public_never_sees_a_draft(client, draft):
     assert client.get("/articles/unfinished/").status_code == 404
 
 
+def test_staff_who_may_not_see_articles_may_not_preview_them(client, draft):
+    client.force_login(make_user(staff=True))  # staff, in no group: no article permission
+    assert client.get(reverse("article-preview", args=[draft.pk])).status_code == 403
+
+
+def test_a_new_draft_with_no_date_yet_can_be_previewed(client):
+    draft = make_article(slug="undated", status=Article.Status.DRAFT, published_at=None)
+    client.force_login(editor())
+    response = client.get(reverse("article-preview", args=[draft.pk]))
+    assert response.status_code == 200 and "datePublished" not in response.content.decode()
+
+
 def test_preview_of_a_missing_article_is_404(client):
-    client.force_login(make_user(staff=True))
+    client.force_login(editor())
     assert client.get(reverse("article-preview", args=[999999])).status_code == 404
 
 

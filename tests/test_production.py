@@ -170,6 +170,19 @@ def test_a_page_whose_render_fails_is_not_served_stale(client, page_cache, artic
         assert client.get("/articles/sciatica/").status_code == 404
 
 
+def test_an_unpublished_page_is_not_served_stale_while_another_request_renders(
+    client, page_cache, article, monkeypatch
+):
+    from articles import pagecache
+
+    client.get("/articles/sciatica/")
+    article.status = Article.Status.DRAFT
+    article.save()
+    assert client.get("/articles/sciatica/").status_code == 404  # this render finds it gone
+    monkeypatch.setattr(pagecache, "_rendering_elsewhere", lambda key, version: True)
+    assert client.get("/articles/sciatica/").status_code == 404  # not the old page as "stale"
+
+
 def test_a_scheduled_article_appears_when_its_time_comes_without_a_save(
     client, page_cache, monkeypatch
 ):

@@ -273,6 +273,12 @@ def test_healthz(client):
     assert response.content == b"ok"
 
 
+@pytest.mark.parametrize("url", ["/healthz", "/robots.txt", "/search/suggest/?q=kn"])
+def test_head_requests_are_answered(client, url):
+    """Load balancers and link checkers ask with HEAD."""
+    assert client.head(url).status_code == 200
+
+
 def test_healthz_is_503_when_the_database_does_not_answer(client):
     with mock.patch("articles.views.connection.cursor", side_effect=DatabaseError("down")):
         response = client.get("/healthz")
