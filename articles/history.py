@@ -52,11 +52,51 @@ def _names(model, name, pks):
     )
 
 
+def restore(version):
+    """Put back this one object as the version saved it. Not its whole revision: an import
+    saves every article in one revision, and restoring one article must not restore (and
+    republish) the others. Tags and related articles deleted since are left out."""
+    saved = version._object_version
+    for name, pks in saved.m2m_data.items():
+        related = version._model._meta.get_field(name).related_model._default_manager
+        existing = set(related.filter(pk__in=pks).values_list("pk", flat=True))
+        saved.m2m_data[name] = [pk for pk in pks if pk in existing]
+    saved.save(using=version.db)
+
+
+class _OneObjectRevision:
+    """What django-reversion's restore view sees as `version.revision`: the revision, except
+    that reverting it restores only the object being restored."""
+
+    def __init__(self, version):
+        self._version = version
+
+    def __getattr__(self, name):
+        return getattr(self._version.revision, name)
+
+    def revert(self, delete=False):
+        restore(self._version)
+
+
+class _OneObjectVersion:
+    def __init__(self, version):
+        self._version = version
+        self.revision = _OneObjectRevision(version)
+
+    def __getattr__(self, name):
+        return getattr(self._version, name)
+
+
 class HistoryMixin:
     """For a VersionAdmin: a history page with a "changes" link per revision, and a page that
-    compares any two revisions of one object."""
+    compares any two revisions of one object. Restoring a revision restores that one object."""
 
     object_history_template = "admin/articles/object_history.html"
+
+    def _reversion_revisionform_view(self, request, version, *args, **kwargs):
+        return super()._reversion_revisionform_view(
+            request, _OneObjectVersion(version), *args, **kwargs
+        )
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name

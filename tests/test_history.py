@@ -214,3 +214,45 @@ def test_an_import_is_recorded_as_a_revision():
     article = Article.objects.get(slug="sciatica-and-trapped-nerves")
     version = Version.objects.get_for_object(article).get()
     assert "Imported from content files" in version.revision.get_comment()
+
+
+def test_restoring_one_article_from_an_import_leaves_the_others_alone():
+    """An import saves every article in one revision; restoring one must not restore (and
+    republish) the rest."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("import_content", "articles/content", stdout=StringIO())
+    alice, bob = editor("alice"), editor("bob")
+    sciatica = Article.objects.get(slug="sciatica-and-trapped-nerves")
+    fractures = Article.objects.get(slug="fractures-around-the-knee")
+    assert (
+        Form(bob, change_url(fractures)).save(title="Bob's rewrite", status="draft").status_code
+        == 302
+    )
+    Form(alice, change_url(sciatica)).save(summary="Alice changed this.")
+    imported = Version.objects.get_for_object(sciatica).order_by("pk").first()
+    assert imported.revision.version_set.count() > 1  # the whole import
+    revision_url = f"/admin/articles/article/{sciatica.pk}/history/{imported.pk}/"
+    assert Form(alice, revision_url).save().status_code == 302
+    assert Article.objects.get(pk=sciatica.pk).summary == imported.field_dict["summary"]
+    fractures.refresh_from_db()
+    assert (fractures.title, fractures.status) == ("Bob's rewrite", "draft")
+    assert Client().get(f"/articles/{fractures.slug}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restoring_a_revision_whose_tag_was_deleted_since_leaves_the_tag_out():
+    keep, gone = make_tag(name="Keep", slug="keep"), make_tag(name="Gone", slug="gone")
+    article = make_article(title="Tagged", tags=[keep, gone])
+    alice = editor("alice")
+    Form(alice, change_url(article)).save(summary="First admin save.")
+    Form(alice, change_url(article)).save(summary="Second admin save.", tags=[str(keep.pk)])
+    gone.delete()
+    first = Version.objects.get_for_object(article).order_by("pk").first()
+    revision_url = f"/admin/articles/article/{article.pk}/history/{first.pk}/"
+    assert Form(alice, revision_url).save().status_code == 302
+    article.refresh_from_db()
+    assert article.summary == "First admin save."
+    assert [t.slug for t in article.tags.all()] == ["keep"]
