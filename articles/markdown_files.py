@@ -243,7 +243,12 @@ def _apply_article(data, report):
         .first()
     )
     if article is not None:
-        action = _decide(article, article_fields(article), data)
+        current = article_fields(article)
+        if not data["published_at"]:
+            # No date in the file: the article keeps the one it got when first published
+            # (saving fills it in), or every import would move it and count as a change.
+            data = {**data, "published_at": current["published_at"]}
+        action = _decide(article, current, data)
         if action == "unchanged":
             if article.import_hash != fingerprint(data):
                 Article.objects.filter(pk=article.pk).update(import_hash=fingerprint(data))

@@ -83,6 +83,22 @@ def test_seed_content_import_is_idempotent(imported):
     assert re.search(r"0 created, 0 updated, \d+ unchanged, 0 conflicts, 0 errors", out.getvalue())
 
 
+def test_importing_a_file_without_a_date_twice_changes_nothing(tmp_path):
+    import shutil
+
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    path = root / "articles" / "sciatica-and-trapped-nerves.md"
+    path.write_text(re.sub(r"^published_at: .*\n", "", path.read_text(), flags=re.M))
+    call_command("import_content", str(root), stdout=StringIO())
+    first = Article.objects.get(slug="sciatica-and-trapped-nerves").published_at
+    assert first is not None  # published now, as saving a published article does
+    out = StringIO()
+    call_command("import_content", str(root), stdout=out)
+    assert re.search(r"0 created, 0 updated, \d+ unchanged", out.getvalue())
+    assert Article.objects.get(slug="sciatica-and-trapped-nerves").published_at == first
+
+
 def test_every_page_of_the_shipped_site_renders(imported, client):
     urls = ["/", "/tags/", "/feed/", "/sitemap.xml"]
     urls += [c.get_absolute_url() for c in Category.objects.all()]
