@@ -39,11 +39,18 @@ def snapshot(instance, names):
 
 class GuardedModelForm(forms.ModelForm):
     edit_base = forms.CharField(widget=forms.HiddenInput, required=False)
+    # On the form that restores an old revision (history.HistoryMixin), the form shows the old
+    # values, but what the editor saves over is the object as it is: its snapshot, taken
+    # before the old values were put back, is the base.
+    live_snapshot = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.initial["edit_base"] = self._sign(self.instance)
+            if self.live_snapshot is not None:
+                self.initial["edit_base"] = self._dumps(self.live_snapshot)
+            else:
+                self.initial["edit_base"] = self._sign(self.instance)
 
     def _guarded_names(self):
         return [
@@ -55,7 +62,10 @@ class GuardedModelForm(forms.ModelForm):
         ]
 
     def _sign(self, instance):
-        return signing.dumps(snapshot(instance, self._guarded_names()), salt=SALT, compress=True)
+        return self._dumps(snapshot(instance, self._guarded_names()))
+
+    def _dumps(self, values):
+        return signing.dumps(values, salt=SALT, compress=True)
 
     def clean(self):
         cleaned = super().clean()
@@ -69,14 +79,17 @@ class GuardedModelForm(forms.ModelForm):
                 "reload the page and apply them again."
             ) from None
         model = self._meta.model
-        current_object = model._default_manager.select_for_update().get(pk=self.instance.pk)
-        current = snapshot(current_object, self._guarded_names())
+        if self.live_snapshot is not None:
+            current_object, current = self.instance, self.live_snapshot
+        else:
+            current_object = model._default_manager.select_for_update().get(pk=self.instance.pk)
+            current = snapshot(current_object, self._guarded_names())
         changed = [name for name in current if current[name] != base.get(name)]
         if changed:
             # Start the next attempt from what is saved now, so that after merging by hand the
             # editor can save; the text they typed stays in the form as it was.
             data = self.data.copy()
-            data[self.add_prefix("edit_base")] = self._sign(current_object)
+            data[self.add_prefix("edit_base")] = self._dumps(current)
             self.data = data
             raise ValidationError(self._conflict_message(current_object, base, current, changed))
         return cleaned

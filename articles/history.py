@@ -11,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from reversion.models import Version
 
+from .concurrency import snapshot
+
 HIDDEN = {"import_hash", "toc", "created_at", "updated_at"}
 
 
@@ -94,9 +96,22 @@ class HistoryMixin:
     object_history_template = "admin/articles/object_history.html"
 
     def _reversion_revisionform_view(self, request, version, *args, **kwargs):
+        # What the object is now, before the old revision is put in the form: a restore
+        # saved over someone's later save is refused like any other out-of-date save.
+        live = self.model._default_manager.filter(pk=version.object_id).first()
+        if live is not None:
+            names = self.get_form(request, live)(instance=live)._guarded_names()
+            request.restoring_over = snapshot(live, names)
         return super()._reversion_revisionform_view(
             request, _OneObjectVersion(version), *args, **kwargs
         )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        live = getattr(request, "restoring_over", None)
+        if live is None:
+            return form
+        return type(form.__name__, (form,), {"live_snapshot": live})
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name

@@ -256,3 +256,18 @@ def test_restoring_a_revision_whose_tag_was_deleted_since_leaves_the_tag_out():
     article.refresh_from_db()
     assert article.summary == "First admin save."
     assert [t.slug for t in article.tags.all()] == ["keep"]
+
+
+def test_a_restore_over_someone_elses_later_save_is_refused_like_any_other():
+    article = make_article(title="Good title")
+    alice, bob = editor("alice"), editor("bob")
+    Form(alice, change_url(article)).save(summary="First summary.")
+    Form(alice, change_url(article)).save(title="Bad title")
+    good = Version.objects.get_for_object(article).order_by("pk").first()
+    restore = Form(alice, f"/admin/articles/article/{article.pk}/history/{good.pk}/")
+    assert Form(bob, change_url(article)).save(summary="Bob's summary.").status_code == 302
+    refused = restore.save()
+    assert refused.status_code == 200
+    assert "Someone else saved this article" in errors(refused)
+    kept = Article.objects.get(pk=article.pk)
+    assert (kept.title, kept.summary) == ("Bad title", "Bob's summary.")
