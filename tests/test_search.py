@@ -438,3 +438,14 @@ def test_both_engines_read_words_alike(client, corpus):
     assert [r.article.slug for r in results.results] == ["osgood"] and not results.any_word
     make_article(title="Both knees", slug="both", body="When both knees feel weak.")
     assert slugs(client, q="both knees") == ["both"]  # not every article with "knee"
+
+
+def test_the_whole_text_is_searchable_not_only_its_start(client, corpus):
+    filler = "Knees carry the body through every step of the day. " * 12  # over 600 characters
+    make_article(
+        title="Long read", slug="long-read", summary="Short summary. " * 20 + "Zirconium.",
+        body=f"## Part one\n\n{filler}\n\n## Part two\n\nThe word is xylophone.",
+        see_a_doctor=f"- {filler} Quokka.",
+    )  # fmt: skip
+    for word in ("xylophone", "quokka", "zirconium"):
+        assert slugs(client, q=word) == ["long-read"], word

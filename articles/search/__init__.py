@@ -29,7 +29,7 @@ from django.utils.safestring import mark_safe
 from ..cache import cached_for_content
 from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag, TagListing
 from .engines import START, STOP, engine
-from .query import MAX_QUERY_LENGTH, clean, is_stopword, parse, tag_token, words
+from .query import MAX_QUERY_LENGTH, clean, is_stopword, normalise, parse, tag_token, words
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ SUGGESTIONS = 8
 
 
 def _plain(rendered_html):
-    return clean(html.unescape(strip_tags(rendered_html)))
+    return normalise(html.unescape(strip_tags(rendered_html)))
 
 
 def _terms(*texts):
@@ -72,14 +72,15 @@ def _document(article):
             article.see_a_doctor_html,
         )
     )
-    title, summary = clean(article.title), clean(article.summary)
+    # Whole: `clean` is for what readers type, and would keep only the first 200 characters.
+    title, summary = normalise(article.title), normalise(article.summary)
     # The keywords end with one word per tag (query.tag_token), never shown to anyone: how a
     # lay word finds every article with its tag. Spelling help leaves them out.
     tokens = " ".join(tag_token(tag.slug) for tag in tags)
     return SearchDocument(
         article_id=article.pk,
         title=title,
-        keywords=f"{clean(keywords)} {tokens}".strip(),
+        keywords=f"{normalise(keywords)} {tokens}".strip(),
         summary=summary,
         body=body,
         terms=" ".join(sorted(_terms(title, keywords, summary, body))),

@@ -68,10 +68,14 @@ STOPWORDS = frozenset(
         "just",
         "like",
         "me",
+        "might",
+        "must",
         "my",
         "of",
         "on",
         "or",
+        "shall",
+        "should",
         "so",
         "some",
         "that",
@@ -121,10 +125,15 @@ def tag_token(slug):
     return TAG_TOKEN_PREFIX + re.sub(r"[^a-z0-9]", "", slug.lower())
 
 
-def clean(text):
-    """Printable text only, spaces collapsed, at most MAX_QUERY_LENGTH characters."""
+def normalise(text):
+    """Printable text only, spaces collapsed: what the index holds, however long."""
     text = "".join(ch if unicodedata.category(ch)[0] not in "CZ" else " " for ch in str(text or ""))
-    return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
+    return " ".join(text.split())
+
+
+def clean(text):
+    """What a reader typed: `normalise`d, at most MAX_QUERY_LENGTH characters."""
+    return normalise(text)[:MAX_QUERY_LENGTH].strip()
 
 
 def words(text):
