@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
+from reversion.errors import RevertError
 from reversion.models import Version
 
 from .concurrency import snapshot
@@ -63,6 +64,19 @@ def restore(version):
         related = version._model._meta.get_field(name).related_model._default_manager
         existing = set(related.filter(pk__in=pks).values_list("pk", flat=True))
         saved.m2m_data[name] = [pk for pk in pks if pk in existing]
+    obj = saved.object
+    for field in obj._meta.concrete_fields:
+        target = getattr(obj, field.attname) if field.many_to_one else None
+        if target is None or field.related_model._default_manager.filter(pk=target).exists():
+            continue
+        # Its section (say) was deleted since: keep the one it has now, if it is still there.
+        live = version._model._default_manager.filter(pk=obj.pk).first()
+        if live is None:
+            raise RevertError(
+                f"“{version.object_repr}” cannot come back as it was: its "
+                f"{field.verbose_name} no longer exists. Recreate it first, then try again."
+            )
+        setattr(obj, field.attname, getattr(live, field.attname))
     saved.save(using=version.db)
 
 

@@ -10,6 +10,11 @@ is missing and updates what the files changed, but never overwrites an object an
 in the admin since it was last imported: each object keeps a fingerprint of what the import
 wrote (`import_hash`), and an object whose fields no longer match it is reported as a conflict
 and left alone. Running it twice changes nothing the second time.
+
+The fingerprint also names the folder the import came from (our `articles/content/` is
+"shipped", any other by its path). Files from one folder never overwrite what another folder's
+import wrote: an export carries editors' work, and importing it (to move content to a new
+site, say) must not let the next `make setup` put the shipped articles back over it.
 """
 
 import datetime
@@ -48,7 +53,11 @@ class Report:
         for label, items in [
             ("created", self.created),
             ("updated", self.updated),
-            ("conflict (changed in the admin since the last import; kept)", self.conflicts),
+            (
+                "conflict (changed in the admin, or imported from another folder, since the "
+                "last import from here; kept)",
+                self.conflicts,
+            ),
             ("error", self.errors),
         ]:
             for item in items:
@@ -199,24 +208,39 @@ def _load(path):
 # --- Writing to the database ------------------------------------------------------------------
 
 
-def _decide(obj, current, wanted):
+SHIPPED = Path(__file__).resolve().parent / "content"
+
+
+def source_of(root):
+    root = Path(root).resolve()
+    return "shipped" if root == SHIPPED else str(root)
+
+
+def _baseline(fields, source):
+    """What `import_hash` holds: the fields an import from `source` wrote."""
+    return fingerprint({"fields": fields, "source": source})
+
+
+def _decide(obj, current, wanted, source):
     """What to do with an existing object: 'unchanged', 'conflict' or 'update'."""
     if fingerprint(current) == fingerprint(wanted):
         return "unchanged"
-    if obj.import_hash != fingerprint(current):
-        return "conflict"  # an editor changed it after the import wrote it (or wrote it first)
+    # Written by an import from this folder and not changed since; a fingerprint without a
+    # folder is from before folders were told apart.
+    if obj.import_hash not in {_baseline(current, source), fingerprint(current)}:
+        return "conflict"  # changed by an editor, or written from another folder
     return "update"
 
 
-def _save_simple(model, data, fields_of, report, label):
+def _save_simple(model, data, fields_of, report, label, source):
     """Create or update a category or tag from its file's fields."""
     obj = model.objects.select_for_update().filter(slug=data["slug"]).first()
     action = "create"
     if obj is not None:
-        action = _decide(obj, fields_of(obj), data)
+        action = _decide(obj, fields_of(obj), data, source)
         if action == "unchanged":
-            if obj.import_hash != fingerprint(data):
-                model.objects.filter(pk=obj.pk).update(import_hash=fingerprint(data))
+            if obj.import_hash != _baseline(data, source):
+                model.objects.filter(pk=obj.pk).update(import_hash=_baseline(data, source))
             report.unchanged.append(f"{label} {data['slug']}")
             return
         if action == "conflict":
@@ -230,12 +254,12 @@ def _save_simple(model, data, fields_of, report, label):
         obj.full_clean()
     except ValidationError as error:
         raise ContentError(f"{label} {data['slug']}: {' '.join(error.messages)}") from error
-    obj.import_hash = fingerprint(data)
+    obj.import_hash = _baseline(data, source)
     obj.save()
     (report.created if action == "create" else report.updated).append(f"{label} {data['slug']}")
 
 
-def _apply_article(data, report):
+def _apply_article(data, report, source):
     article = (
         Article.objects.select_for_update()
         .select_related("category")
@@ -248,10 +272,10 @@ def _apply_article(data, report):
             # No date in the file: the article keeps the one it got when first published
             # (saving fills it in), or every import would move it and count as a change.
             data = {**data, "published_at": current["published_at"]}
-        action = _decide(article, current, data)
+        action = _decide(article, current, data, source)
         if action == "unchanged":
-            if article.import_hash != fingerprint(data):
-                Article.objects.filter(pk=article.pk).update(import_hash=fingerprint(data))
+            if article.import_hash != _baseline(data, source):
+                Article.objects.filter(pk=article.pk).update(import_hash=_baseline(data, source))
             report.unchanged.append(f"article {data['slug']}")
             return None
         if action == "conflict":
@@ -288,7 +312,7 @@ def _apply_article(data, report):
     return article
 
 
-def _set_related(article, data, report):
+def _set_related(article, data, report, source):
     related = list(Article.objects.filter(slug__in=data["related"]).exclude(pk=article.pk))
     missing = set(data["related"]) - {other.slug for other in related}
     if missing:
@@ -296,7 +320,8 @@ def _set_related(article, data, report):
             f"article {data['slug']}: related articles not found {sorted(missing)}"
         )
     article.related.set(related)
-    Article.objects.filter(pk=article.pk).update(import_hash=fingerprint(article_fields(article)))
+    baseline = _baseline(article_fields(article), source)
+    Article.objects.filter(pk=article.pk).update(import_hash=baseline)
 
 
 def _files(folder):
@@ -308,7 +333,7 @@ def import_dir(path, dry_run=False):
     root = Path(path)
     if not root.is_dir():
         raise ContentError(f"{root} is not a folder")
-    report = Report()
+    report, source = Report(), source_of(root)
     # One revision for the whole import, so the admin history shows what it changed.
     with transaction.atomic(), reversion.create_revision():
         reversion.set_comment(f"Imported from content files ({root.name}/)")
@@ -319,7 +344,7 @@ def import_dir(path, dry_run=False):
             for file in _files(root / folder):
                 try:
                     with transaction.atomic():
-                        _save_simple(model, reader(file), fields_of, report, label)
+                        _save_simple(model, reader(file), fields_of, report, label, source)
                 except ContentError as error:
                     report.errors.append(str(error))
         written = []
@@ -327,14 +352,14 @@ def import_dir(path, dry_run=False):
             try:
                 data = read_article(file)
                 with transaction.atomic():
-                    article = _apply_article(data, report)
+                    article = _apply_article(data, report, source)
             except ContentError as error:
                 report.errors.append(str(error))
                 continue
             if article is not None:
                 written.append((article, data))
         for article, data in written:
-            _set_related(article, data, report)
+            _set_related(article, data, report, source)
         if dry_run:
             transaction.set_rollback(True)
     return report

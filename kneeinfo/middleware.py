@@ -127,3 +127,11 @@ class DatabaseUnavailableMiddleware:
             response["Cache-Control"] = "no-store"
             return response
         return None
+
+
+def client_ip(request):
+    """The address a request came from, behind our one reverse proxy (DJANGO_BEHIND_PROXY):
+    the right-most X-Forwarded-For entry, which the proxy appended. Entries to its left are
+    whatever the client sent, and can be forged. Without the header, the connection's own."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+    return forwarded or request.META.get("REMOTE_ADDR")

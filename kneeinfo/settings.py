@@ -180,7 +180,11 @@ AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_PROXY", False) else None
+# Behind the proxy every request comes from the proxy's address: without this, five wrong
+# passwords from anywhere would lock an editor out for everyone (middleware.client_ip).
+AXES_CLIENT_IP_CALLABLE = (
+    "kneeinfo.middleware.client_ip" if env_bool("DJANGO_BEHIND_PROXY", False) else None
+)
 AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -500,6 +500,19 @@ def test_suggestions_never_come_back_late_or_stale(reader):
     reader.errors[:] = [e for e in reader.errors if "500" not in e]  # the failure we made
 
 
+def test_suggestions_for_old_text_are_never_offered_for_new_text(reader):
+    page = reader.goto("/")
+    box = page.get_by_role("combobox", name="Search by symptom, in your own words")
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    box.press_sequentially("pin")
+    listbox.wait_for(state="visible")
+    box.press("Control+a")
+    box.press_sequentially("knee")
+    box.press("Escape")  # within the typing delay: no answer for "knee" is asked for
+    box.press("ArrowDown")
+    assert listbox.is_hidden() or "pins and needles" not in listbox.inner_text()
+
+
 @pytest.mark.parametrize("colour", ["light", "dark"])
 def test_the_chosen_suggestion_can_be_seen(reader_factory, colour):
     """WCAG 1.4.11: the active option's outline has 3:1 contrast with the list behind it."""

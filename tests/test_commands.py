@@ -109,8 +109,8 @@ def test_import_never_overwrites_an_editors_newer_edit(content):
     path.write_text(path.read_text().replace("A nerve problem.", "Changed in the file."))
     (content / "tags/tingling.md").write_text("---\nname: Tingling\nslug: tingling\n---\n")
     output = run(content)
-    assert "conflict (changed in the admin since the last import; kept): article sciatica" in output
-    assert "conflict (changed in the admin since the last import; kept): tag tingling" in output
+    assert "since the last import from here; kept): article sciatica" in output
+    assert "since the last import from here; kept): tag tingling" in output
     assert Article.objects.get(slug="sciatica").body == "An editor's better wording."
     assert Tag.objects.get().alias_list == ["pins and needles", "prickling"]
 
@@ -118,9 +118,7 @@ def test_import_never_overwrites_an_editors_newer_edit(content):
 def test_an_editors_tag_change_on_an_article_is_kept(content):
     run(content)
     Article.objects.get(slug="sciatica").tags.clear()
-    assert "conflict (changed in the admin since the last import; kept): article sciatica" in run(
-        content
-    )
+    assert "since the last import from here; kept): article sciatica" in run(content)
     assert not Article.objects.get(slug="sciatica").tags.exists()
 
 
@@ -128,9 +126,7 @@ def test_an_article_an_editor_created_first_is_not_overwritten(content):
     run(content)
     # As if an editor had written it in the admin: it never came from the files.
     Article.objects.filter(slug="sciatica").update(import_hash="", body="Mine.")
-    assert "conflict (changed in the admin since the last import; kept): article sciatica" in run(
-        content
-    )
+    assert "since the last import from here; kept): article sciatica" in run(content)
     assert Article.objects.get(slug="sciatica").body == "Mine."
 
 

@@ -271,3 +271,26 @@ def test_a_restore_over_someone_elses_later_save_is_refused_like_any_other():
     assert "Someone else saved this article" in errors(refused)
     kept = Article.objects.get(pk=article.pk)
     assert (kept.title, kept.summary) == ("Bad title", "Bob's summary.")
+
+
+def test_restoring_or_recovering_when_the_section_was_deleted_since():
+    old, new = make_category(name="Old", slug="old"), make_category(name="New", slug="new")
+    article = make_article(title="Moved", slug="moved", category=old)
+    alice = editor("alice")
+    Form(alice, change_url(article)).save(summary="In the old section.")
+    Form(alice, change_url(article)).save(category=str(new.pk))
+    old.delete()
+    first = Version.objects.get_for_object(article).order_by("pk").first()
+    # Restore: the old text comes back, in the section it has now.
+    assert (
+        Form(alice, f"/admin/articles/article/{article.pk}/history/{first.pk}/").save().status_code
+        == 302
+    )
+    article.refresh_from_db()
+    assert (article.summary, article.category) == ("In the old section.", new)
+    # Recover, with no section to keep: a message, not an error page.
+    version = Version.objects.get_for_object(article).order_by("pk").first()
+    Article.objects.filter(pk=article.pk).delete()
+    response = alice.get(f"/admin/articles/article/recover/{version.pk}/", follow=True)
+    assert response.status_code == 200
+    assert "no longer exists" in response.content.decode()

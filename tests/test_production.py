@@ -316,6 +316,32 @@ def test_admin_login_locks_out_after_repeated_failures(settings, db):
     assert "_auth_user_id" not in client.session
 
 
+def test_behind_the_proxy_a_lockout_counts_per_reader_not_per_proxy(settings, db):
+    """Every request reaches gunicorn from the proxy's address: five wrong passwords from one
+    reader must not lock the editor out for everyone else."""
+    settings.AXES_ENABLED = True
+    settings.AXES_CLIENT_IP_CALLABLE = "kneeinfo.middleware.client_ip"
+    make_user(staff=True, username="editor", password="the-right-password-1")
+
+    def attempt(password, reader, forged=""):
+        client = Client(
+            enforce_csrf_checks=True,
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"{forged}{reader}",
+        )
+        token = client.get("/admin/login/").cookies["csrftoken"].value
+        return client.post(
+            "/admin/login/",
+            {"username": "editor", "password": password, "csrfmiddlewaretoken": token},
+        )
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # A new forged address each time does not get round the lockout either.
+        attempt("wrong", "203.0.113.9", forged=f"10.0.0.{n}, ")
+    assert attempt("the-right-password-1", "203.0.113.9").status_code == 429
+    assert attempt("the-right-password-1", "198.51.100.7").status_code == 302  # someone else
+
+
 def test_the_admin_path_is_configurable():
     code = "from django.urls import reverse; print(reverse('admin:index'))"
     result = subprocess.run(

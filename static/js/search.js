@@ -101,6 +101,7 @@ function enhance(input) {
   }
 
   input.addEventListener("input", () => {
+    items = []; // they answered the text before this change
     clearTimeout(timer);
     timer = setTimeout(fetchSuggestions, DELAY_MS);
   });
