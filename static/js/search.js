@@ -101,8 +101,9 @@ function enhance(input) {
   }
 
   input.addEventListener("input", () => {
-    items = []; // they answered the text before this change
-    clearTimeout(timer);
+    // The list on show answered the text before this change: nothing in it may be chosen now.
+    items = [];
+    close();
     timer = setTimeout(fetchSuggestions, DELAY_MS);
   });
   input.addEventListener("keydown", (event) => {
@@ -113,7 +114,7 @@ function enhance(input) {
     } else if (event.key === "ArrowUp" && items.length) {
       event.preventDefault();
       highlight(active <= 0 ? items.length - 1 : active - 1);
-    } else if (event.key === "Enter" && active >= 0 && !list.hidden) {
+    } else if (event.key === "Enter" && items[active] && !list.hidden) {
       event.preventDefault();
       window.location.assign(items[active].url);
     } else if (event.key === "Escape") {
