@@ -43,9 +43,12 @@ format: install
 	$(BIN)/ruff format .
 
 # `manage.py check --deploy` with production-like settings.
+# The caller's own settings, where set (an operator's /etc/kneeinfo.env); production-like
+# values for the rest (CI sets none).
 check-deploy: install
-	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	DJANGO_ALLOWED_HOSTS=kneeinfo.example DJANGO_HTTPS=1 \
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-kneeinfo.example} DJANGO_HTTPS=$${DJANGO_HTTPS:-1} \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
