@@ -81,13 +81,20 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Only editors with the review permission may set these, on the form or by a restore.
+REVIEW_FIELDS = [
+    "reviewed_by", "last_reviewed", "next_review_due",
+    "clinical_reviewer", "clinical_reviewer_profession", "clinically_reviewed_on",
+]  # fmt: skip
+
+
 class ArticleAdminForm(GuardedModelForm):
     class Meta:
         model = Article
         fields = [
             "title", "slug", "category", "summary", "body", "emergency", "urgent_help",
             "see_a_doctor", "sources", "tags", "related", "status", "published_at",
-            "reviewed_by", "last_reviewed", "next_review_due",
+            *REVIEW_FIELDS,
         ]  # fmt: skip
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
@@ -158,7 +165,15 @@ class ArticleAdmin(HistoryMixin, VersionAdmin):
         ),
         (None, {"fields": ["sources", "tags", "related"]}),
         ("Publishing", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
-        ("Review", {"fields": ["reviewed_by", "last_reviewed", "next_review_due"]}),
+        (
+            "Review",
+            {
+                "description": "The editorial check against the sources comes first. A clinical "
+                "review is a named clinician's: fill in their name, profession and the date only "
+                "once they have reviewed the article. Readers see which of the two it had.",
+                "fields": REVIEW_FIELDS,
+            },
+        ),
     ]
 
     @admin.display(boolean=True, description="review overdue")
@@ -184,7 +199,7 @@ class ArticleAdmin(HistoryMixin, VersionAdmin):
         """Only reviewers may say who reviewed an article and when."""
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm("articles.review_article"):
-            fields += ["reviewed_by", "last_reviewed", "next_review_due"]
+            fields += REVIEW_FIELDS
         return fields
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -127,9 +127,26 @@ def article_fields(article):
         # .all() so an export can prefetch them; the order is not stored, so slugs are sorted.
         "tags": sorted(tag.slug for tag in article.tags.all()),
         "related": sorted(other.slug for other in article.related.all()),
+        **_clinical_review(
+            _text(article.clinical_reviewer),
+            _text(article.clinical_reviewer_profession),
+            _iso(article.clinically_reviewed_on),
+        ),
     }
     data.update({name: _text(getattr(article, name)) for name in ARTICLE_TEXT_FIELDS})
     return data
+
+
+def _clinical_review(reviewer, profession, reviewed_on):
+    """The clinical review keys, only when there is one: an article without one has the same
+    fingerprint as before the fields existed, so no earlier import reads as an editor's edit."""
+    if not (reviewer or profession or reviewed_on):
+        return {}
+    return {
+        "clinical_reviewer": reviewer,
+        "clinical_reviewer_profession": profession,
+        "clinically_reviewed_on": reviewed_on,
+    }
 
 
 def fingerprint(fields):
@@ -184,6 +201,11 @@ def read_article(path):
             "tags": sorted(_slugs(meta.get("tags"))),
             "related": sorted(_slugs(meta.get("related"))),
             "body": _text(post.content),
+            **_clinical_review(
+                _text(meta.get("clinical_reviewer")),
+                _text(meta.get("clinical_reviewer_profession")),
+                _iso(meta.get("clinically_reviewed_on")),
+            ),
         }
     except ContentError as error:
         raise ContentError(f"{path.name}: {error}") from error
@@ -300,6 +322,10 @@ def _apply_article(data, report, source):
     article.next_review_due = (
         parse_date(data["next_review_due"]) if data["next_review_due"] else None
     )
+    article.clinical_reviewer = data.get("clinical_reviewer", "")
+    article.clinical_reviewer_profession = data.get("clinical_reviewer_profession", "")
+    reviewed_on = data.get("clinically_reviewed_on")
+    article.clinically_reviewed_on = parse_date(reviewed_on) if reviewed_on else None
     for name in ARTICLE_TEXT_FIELDS:
         setattr(article, name, data[name])
     try:
@@ -370,7 +396,8 @@ def import_dir(path, dry_run=False):
 FOLDERS = ["categories", "tags", "articles"]
 ARTICLE_KEYS = [
     "title", "slug", "category", "summary", "tags", "related", "status", "published_at",
-    "reviewed_by", "last_reviewed", "next_review_due", "see_a_doctor", "urgent_help",
+    "reviewed_by", "last_reviewed", "next_review_due", "clinical_reviewer",
+    "clinical_reviewer_profession", "clinically_reviewed_on", "see_a_doctor", "urgent_help",
     "emergency", "sources",
 ]  # fmt: skip
 
@@ -433,6 +460,9 @@ def article_file(article):
         published_at=article.published_at,
         last_reviewed=article.last_reviewed,
         next_review_due=article.next_review_due,
+        clinical_reviewer=_text(article.clinical_reviewer),
+        clinical_reviewer_profession=_text(article.clinical_reviewer_profession),
+        clinically_reviewed_on=article.clinically_reviewed_on,
     )
     return _document({key: fields[key] for key in ARTICLE_KEYS}, fields["body"])
 

@@ -1,3 +1,5 @@
+import html
+import re
 from collections import Counter
 
 from django.conf import settings
@@ -14,6 +16,8 @@ from . import markdown
 from .cache import cached_for_content
 
 RELATED_LIMIT = 5
+# "NHS" from a source listed as "- [NHS: Knee pain](…)", as rendered: <li><a …>NHS: Knee pain
+SOURCE_BODY = re.compile(r"<li>\s*(?:<p>)?\s*<a\b[^>]*>([^<:]{2,60}):")
 RELATED_PER_TAG = 100
 
 
@@ -139,12 +143,13 @@ class Article(models.Model):
     urgent_help = MarkdownxField(
         "get urgent help",
         blank=True,
-        help_text="A Markdown list of signs that mean: get help today (urgent care, NHS 111).",
+        help_text="A Markdown list of signs that mean: get help today (NHS 111 or a GP, urgent "
+        "care in the US).",
     )
     emergency = MarkdownxField(
         "emergency",
         blank=True,
-        help_text="A Markdown list of signs that mean: call 999 or 911, or go to A&E now.",
+        help_text="A Markdown list of signs that mean: call 999, 911 or 112, or go to A&E now.",
     )
     sources = MarkdownxField(
         help_text="A Markdown list of links to the public sources this article is based on."
@@ -179,13 +184,39 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     reviewed_by = models.CharField(
-        max_length=200, blank=True, help_text="Who checked the content is right."
+        "checked by",
+        max_length=200,
+        blank=True,
+        help_text="Who checked the content against its sources, e.g. 'kneeinfo editorial team'. "
+        "Not a clinical review: that has its own fields below.",
     )
     last_reviewed = models.DateField(
-        null=True, blank=True, help_text="When the content was last checked."
+        "last checked",
+        null=True,
+        blank=True,
+        help_text="When the content was last checked against its sources.",
     )
     next_review_due = models.DateField(
         null=True, blank=True, help_text="Leave empty for a year after the last review."
+    )
+    # A clinical review is a named person's, never the team's: all three or none.
+    clinical_reviewer = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The clinician who reviewed this article, by name, e.g. 'Dr Jane Smith'. "
+        "Leave empty until a clinician has reviewed it.",
+    )
+    clinical_reviewer_profession = models.CharField(
+        "clinical reviewer's profession",
+        max_length=200,
+        blank=True,
+        help_text="Their profession as readers would say it, e.g. 'GP' or 'physiotherapist'.",
+    )
+    clinically_reviewed_on = models.DateField(
+        "clinically reviewed on",
+        null=True,
+        blank=True,
+        help_text="The day the clinician reviewed it.",
     )
 
     # Derived on save, never edited: sanitised HTML and the table of contents.
@@ -229,6 +260,21 @@ class Article(models.Model):
                 | Q(next_review_due__isnull=True)
                 | Q(next_review_due__gt=models.F("last_reviewed")),
                 name="article_review_due_after_review",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    clinical_reviewer="",
+                    clinical_reviewer_profession="",
+                    clinically_reviewed_on__isnull=True,
+                )
+                | (
+                    ~Q(clinical_reviewer="")
+                    & ~Q(clinical_reviewer_profession="")
+                    & Q(clinically_reviewed_on__isnull=False)
+                ),
+                name="article_clinical_review_complete",
+                violation_error_message="A clinical review needs the reviewer's name, their "
+                "profession and the date. Fill in all three, or leave all three empty.",
             ),
         ]
 
@@ -276,6 +322,8 @@ class Article(models.Model):
             and self.next_review_due <= self.last_reviewed
         ):
             raise ValidationError({"next_review_due": "The next review must be after the last."})
+        self.clinical_reviewer = " ".join(self.clinical_reviewer.split())
+        self.clinical_reviewer_profession = " ".join(self.clinical_reviewer_profession.split())
 
     @property
     def is_published(self):
@@ -288,6 +336,18 @@ class Article(models.Model):
     @property
     def review_overdue(self):
         return self.next_review_due is not None and self.next_review_due < timezone.localdate()
+
+    @property
+    def clinically_reviewed(self):
+        return bool(self.clinical_reviewer and self.clinically_reviewed_on)
+
+    @property
+    def source_bodies(self):
+        """The public bodies the sources name, in order: "NHS" from "[NHS: Knee pain](…)".
+        Read from the rendered list, which the article page loads anyway."""
+        return list(
+            dict.fromkeys(html.unescape(b).strip() for b in SOURCE_BODY.findall(self.sources_html))
+        )
 
     @property
     def has_help_panel(self):

@@ -49,8 +49,13 @@ def article_json_ld(request, article, tags):
     }
     if article.last_reviewed:
         data["lastReviewed"] = article.last_reviewed.isoformat()
-    if article.reviewed_by:
-        data["reviewedBy"] = {"@type": "Organization", "name": article.reviewed_by}
+    # Only a clinician's review is a review to search engines: an editorial check is not.
+    if article.clinically_reviewed:
+        data["reviewedBy"] = {
+            "@type": "Person",
+            "name": article.clinical_reviewer,
+            "jobTitle": article.clinical_reviewer_profession,
+        }
     return data
 
 

@@ -226,6 +226,9 @@ def test_the_files_are_written_the_way_the_content_readme_shows(
         reviewed_by: Editorial team
         last_reviewed: 2026-11-20
         next_review_due: 2027-11-20
+        clinical_reviewer: ''
+        clinical_reviewer_profession: ''
+        clinically_reviewed_on: null
         see_a_doctor: |-
           - no better after two weeks
           - it keeps coming back
@@ -314,3 +317,15 @@ def test_any_text_survives_the_file_format(tmp_path, name, summary, aliases):
     path.write_bytes(tag_file(tag).encode())
     assert read_tag(path) == tag_fields(tag)
     assert re.fullmatch(r"---\n.*---\n", tag_file(tag), re.S)
+
+
+def test_an_article_without_a_clinical_review_keeps_its_earlier_fingerprint():
+    """Imports made before the clinical review fields existed still match, so the shipped
+    files update those articles instead of reporting every one as an editor's change."""
+    from articles.markdown_files import article_fields
+
+    article = Article.objects.get(pk=make_article().pk)
+    assert not {"clinical_reviewer", "clinically_reviewed_on"} & set(article_fields(article))
+    article.clinical_reviewer, article.clinical_reviewer_profession = "A. Reviewer", "GP"
+    article.clinically_reviewed_on = datetime.date(2026, 11, 30)
+    assert article_fields(article)["clinically_reviewed_on"] == "2026-11-30"

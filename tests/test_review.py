@@ -86,3 +86,156 @@ def test_the_admin_dashboard_lists_reviews_due(admin_client):
     assert "Reviews due" in page
     assert "Old one" in page and "Overdue:" in page and "Soon one" in page
     assert "Later one" not in page
+
+
+# --- honest review status -------------------------------------------------------------------
+
+
+def _staff_client(*groups):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from .factories import make_user
+
+    user = make_user(staff=True)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+SOURCES = (
+    "- [NHS: Sciatica](https://www.nhs.uk/conditions/sciatica/)\n"
+    "- [NICE: Sciatica (NG59)](https://www.nice.org.uk/guidance/ng59)\n"
+    "- [NHS: Back pain](https://www.nhs.uk/conditions/back-pain/)\n"
+    "- [MedlinePlus: Sciatica](https://medlineplus.gov/ency/article/000686.htm)"
+)
+
+
+def test_an_article_no_clinician_reviewed_says_so_and_names_its_guidance(client):
+    make_article(slug="sciatica", reviewed_by="kneeinfo editorial team", sources=SOURCES)
+    html = client.get("/articles/sciatica/").content.decode()
+    assert (
+        "Written and checked by kneeinfo editorial team against guidance from NHS, NICE and "
+        "MedlinePlus (listed under Sources)." in html
+    )
+    assert "It has not yet been reviewed by a clinician." in html
+    assert "Clinically reviewed" not in html
+
+
+def test_a_clinical_review_shows_the_reviewer_profession_and_date(client):
+    make_article(
+        slug="sciatica",
+        clinical_reviewer="A. Reviewer",
+        clinical_reviewer_profession="physiotherapist",
+        clinically_reviewed_on=timezone.localdate().replace(year=2026, month=11, day=30),
+    )
+    html = client.get("/articles/sciatica/").content.decode()
+    assert "Clinically reviewed by A. Reviewer, physiotherapist, on" in html
+    assert "30 November 2026" in html
+    assert "not yet been reviewed by a clinician" not in html
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [
+        {"clinical_reviewer": "A. Reviewer"},
+        {"clinical_reviewer": "A. Reviewer", "clinical_reviewer_profession": "GP"},
+        {"clinically_reviewed_on": "2026-11-30"},
+        {"clinical_reviewer": "   ", "clinical_reviewer_profession": "GP",
+         "clinically_reviewed_on": "2026-11-30"},
+    ],
+)  # fmt: skip
+def test_a_clinical_review_needs_name_profession_and_date(partial):
+    from .test_admin import article_form, csrf_post
+
+    client = _staff_client("Editors", "Reviewers")
+    article = make_article()
+    data = article_form(article.category, slug=article.slug, title=article.title, **partial)
+    response = csrf_post(client, f"/admin/articles/article/{article.pk}/change/", data)
+    assert response.status_code == 200
+    assert "their profession and the date. Fill in all three" in response.content.decode()
+    article.refresh_from_db()
+    assert not article.clinical_reviewer and article.clinically_reviewed_on is None
+
+
+def test_the_database_refuses_half_a_clinical_review():
+    from django.db import IntegrityError, transaction
+
+    article = make_article()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(clinical_reviewer="A. Reviewer")
+
+
+def test_only_reviewers_may_record_a_clinical_review():
+    from .test_admin import article_form, csrf_post
+
+    article = make_article()
+    url = f"/admin/articles/article/{article.pk}/change/"
+    claim = {
+        "clinical_reviewer": "Dr Made Up",
+        "clinical_reviewer_profession": "GP",
+        "clinically_reviewed_on": "2026-11-30",
+    }
+    editor = _staff_client("Editors")
+    form = editor.get(url).context["adminform"].form
+    assert "clinical_reviewer" not in form.fields and "clinically_reviewed_on" not in form.fields
+    data = article_form(article.category, slug=article.slug, title=article.title, **claim)
+    data.pop("reviewed_by"), data.pop("last_reviewed"), data.pop("next_review_due")
+    assert csrf_post(editor, url, data).status_code == 302  # saved, the claim ignored
+    article.refresh_from_db()
+    assert article.clinical_reviewer == "" and article.clinically_reviewed_on is None
+
+    reviewer = _staff_client("Editors", "Reviewers")
+    data = article_form(article.category, slug=article.slug, title=article.title, **claim)
+    assert csrf_post(reviewer, url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.clinically_reviewed and article.clinical_reviewer_profession == "GP"
+
+
+def test_a_clinical_review_survives_export_and_import(tmp_path):
+    from articles.markdown_files import article_file
+
+    article = make_article(
+        slug="sciatica",
+        clinical_reviewer="A. Reviewer",
+        clinical_reviewer_profession="GP",
+        clinically_reviewed_on=timezone.localdate().replace(year=2026, month=11, day=30),
+    )
+    text = article_file(Article.objects.get(pk=article.pk))
+    assert "clinical_reviewer: A. Reviewer\n" in text
+    assert "clinically_reviewed_on: 2026-11-30\n" in text
+    call_command("export_content", str(tmp_path), stdout=StringIO())
+    Article.objects.all().delete()
+    out = StringIO()
+    call_command("import_content", str(tmp_path), stdout=out)
+    assert "0 errors" in out.getvalue()
+    again = Article.objects.get(slug="sciatica")
+    assert (again.clinical_reviewer, again.clinical_reviewer_profession) == ("A. Reviewer", "GP")
+    assert again.clinically_reviewed_on.isoformat() == "2026-11-30"
+
+
+def test_an_article_without_a_clinical_review_exports_empty_review_keys():
+    from articles.markdown_files import article_file
+
+    text = article_file(Article.objects.get(pk=make_article().pk))
+    assert "clinical_reviewer: ''\n" in text and "clinically_reviewed_on: null\n" in text
+
+
+def test_importing_half_a_clinical_review_is_an_error_line(tmp_path):
+    from django.core.management.base import CommandError
+
+    from articles.markdown_files import article_file
+
+    article = make_article(slug="sciatica")
+    text = article_file(Article.objects.get(pk=article.pk))
+    call_command("export_content", str(tmp_path), stdout=StringIO())
+    path = tmp_path / "articles" / "sciatica.md"
+    path.write_text(text.replace("clinical_reviewer: ''", "clinical_reviewer: X"))
+    Article.objects.all().delete()
+    out = StringIO()
+    with pytest.raises(CommandError, match="could not be imported"):
+        call_command("import_content", str(tmp_path), stdout=out, stderr=out)
+    assert "needs the reviewer's name" in out.getvalue()
+    assert not Article.objects.filter(slug="sciatica").exists()
