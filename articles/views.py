@@ -209,14 +209,19 @@ class SearchView(TemplateView):
             category = Category.objects.filter(slug=slug).first()
         if slug_re.match(slug := params.get("tag", "")[:100]):
             tag = Tag.objects.filter(slug=slug).first()
-        results = search.search(query, category=category, tag=tag, page=params.get("page"))
+        # "Search instead for" what was typed, when the results shown were for a correction.
+        exact = params.get("exact") == "1"
+        results = search.search(
+            query, category=category, tag=tag, page=params.get("page"), correct=not exact
+        )
         # A page, filter or "clear filters" click is the same search again, even when empty.
         fresh = not any(key in params for key in ("page", "category", "tag"))
         if query and fresh:
-            search.log_search(results)  # once per search, not per page or filter click
+            search.log_query(query, results.total)  # once per search, not per page or filter
         categories, filter_tags = cached_for_content("search:filters", search_filters)
         context = {
             "query": query,
+            "exact": exact,
             "results": results,
             "page_obj": results.page,
             "category": category,

@@ -26,7 +26,7 @@ def corpus():
         title="Sciatica and trapped nerves",
         slug="sciatica",
         category=nerves,
-        summary="A trapped nerve in the lower back can cause tingling down the leg.",
+        summary="A trapped nerve in your back may send tingling down the leg.",
         body="## Signs\n\nShooting pain, numbness and weakness behind the knee.",
         tags=[tingling],
     )
@@ -95,10 +95,38 @@ def test_snippet_never_passes_through_raw_markup():
     assert str(search.highlight("<mark>x</mark>")) == "x"
 
 
-def test_did_you_mean(client, corpus):
+def test_a_misspelling_that_finds_nothing_shows_the_corrected_results(client, corpus):
     response = client.get("/search/", {"q": "sciatca"})
-    assert response.context["results"].suggestion == "sciatica"
-    assert 'Did you mean <a href="/search/?q=sciatica">sciatica</a>' in response.content.decode()
+    results = response.context["results"]
+    assert results.suggestion == "sciatica" and results.corrected_from == "sciatca"
+    assert [r.article.slug for r in results.results][:1] == ["sciatica"]
+    html = response.content.decode()
+    assert "Showing results for <strong>sciatica</strong>." in html
+    assert '<a href="/search/?q=sciatca&amp;exact=1">Search instead for “sciatca”</a>' in html
+    assert "article for “sciatica”" in html or "articles for “sciatica”" in html
+    assert "Did you mean" not in html
+    # What was typed is what the search log counts.
+    from articles.models import SearchQueryLog
+
+    search.search_log.flush()
+    assert SearchQueryLog.objects.filter(query="sciatca").exists()
+    assert not SearchQueryLog.objects.filter(query="sciatica").exists()
+
+
+def test_search_instead_for_exactly_what_was_typed(client, corpus):
+    response = client.get("/search/", {"q": "sciatca", "exact": "1"})
+    results = response.context["results"]
+    assert results.total == 0 and results.corrected_from == ""
+    html = response.content.decode()
+    assert 'Did you mean <a href="/search/?q=sciatica">sciatica</a>' in html
+    assert 'name="exact" value="1"' in html  # the filters keep searching for exactly that
+
+
+def test_a_correction_that_finds_nothing_leaves_the_typed_results(client, corpus):
+    # "osteosarcomma": the only article with the correction is a draft.
+    make_article(title="Osteosarcoma", slug="draft-only", status=Article.Status.DRAFT)
+    results = client.get("/search/", {"q": "osteosarcomma"}).context["results"]
+    assert results.total == 0 and not results.corrected_from and not results.suggestion
     assert client.get("/search/", {"q": "swelng"}).context["results"].suggestion == "swelling"
     # Closest to a little word the index holds ("that", "then"): no suggestion, and no error.
     response = client.get("/search/", {"q": "thet"})
@@ -295,7 +323,7 @@ class TestIndexFollowsChanges:
         assert slugs(client, q="sciatica") == []
         call_command("rebuild_search_index", stdout=__import__("io").StringIO())
         assert slugs(client, q="sciatica") == ["sciatica"]
-        assert slugs(client, q="sciatca") == []
+        assert slugs(client, q="sciatca", exact="1") == []  # the index holds words, not typos
 
 
 HOSTILE_QUERIES = [

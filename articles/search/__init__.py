@@ -34,7 +34,7 @@ from .query import MAX_QUERY_LENGTH, clean, is_stopword, normalise, parse, tag_t
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "MAX_QUERY_LENGTH", "clean", "index_articles", "log_search", "rebuild", "remove_articles",
+    "MAX_QUERY_LENGTH", "clean", "index_articles", "log_query", "rebuild", "remove_articles",
     "search", "suggest", "words",
 ]  # fmt: skip
 
@@ -230,6 +230,7 @@ class Results:
     more: bool = False
     any_word: bool = False
     suggestion: str = ""
+    corrected_from: str = ""  # what was typed, when these are the results for `suggestion`
     expansions: list = field(default_factory=list)
 
 
@@ -282,8 +283,12 @@ def _page_number(page):
         return 1
 
 
-def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
-    """Ranked, filtered, paginated results; never raises on what a reader typed."""
+def search(query, category=None, tag=None, page=1, per_page=PER_PAGE, correct=True):
+    """Ranked, filtered, paginated results; never raises on what a reader typed.
+
+    A misspelt query that finds nothing (or only articles with some of its words) while its
+    correction finds articles with all of them gives the corrected results at once, with
+    `corrected_from` saying what was typed; `correct=False` searches for exactly that."""
     parsed = parse(query, tag_vocabulary())
     results = Results(query=parsed.text, parsed=parsed, expansions=parsed.expansions)
     if not parsed:
@@ -329,6 +334,11 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE):
             results.results.append(Result(article, highlight(snippet), reasons, links))
     if total == 0 or results.any_word:
         results.suggestion = did_you_mean(parsed)
+        if correct and results.suggestion:
+            corrected = search(results.suggestion, category, tag, page, per_page, correct=False)
+            if corrected.total and (total == 0 or not corrected.any_word):
+                corrected.suggestion, corrected.corrected_from = results.suggestion, parsed.text
+                return corrected
     return results
 
 
@@ -368,10 +378,6 @@ def did_you_mean(parsed, tries=3):
         corrected.append(best or word)
         changed = changed or best is not None
     return " ".join(corrected) if changed else ""
-
-
-def log_search(results):
-    log_query(results.query, results.total)
 
 
 class _SearchLogBuffer:
