@@ -14,7 +14,17 @@ pytestmark = pytest.mark.django_db
 CONTENT = Path(__file__).resolve().parent.parent / "articles" / "content"
 CAUSE_GROUPS = [
     "muscles", "joints", "nerves", "bones", "ligaments", "overuse", "posture-and-alignment",
+    "blood-vessels",
 ]  # fmt: skip
+PROJECT = CONTENT.parent.parent
+SEED = PROJECT.parent / "shared" / "seed-article.txt"
+CLOT_PAGE = "/articles/deep-vein-thrombosis/"
+# A calf that is swollen, in the ways our articles say it.
+SWOLLEN_CALF = re.compile(
+    r"swollen[^.\n]{0,40}\bcalf|\bcalf[^.\n]{0,40}\b(?:swollen|swell|swelling)\b|"
+    r"swelling (?:in|of) (?:your|the) calf",
+    re.IGNORECASE,
+)
 
 
 @pytest.fixture
@@ -39,7 +49,7 @@ def test_every_cause_group_and_management_has_published_articles(imported):
 
 def test_every_article_is_complete(imported):
     articles = Article.objects.all()
-    assert articles.count() >= 12
+    assert articles.count() >= 20
     for article in articles:
         assert article.status == "published", article.slug
         assert article in Article.objects.published(), article.slug
@@ -47,7 +57,8 @@ def test_every_article_is_complete(imported):
         assert article.body.count("\n## ") + article.body.startswith("## ") >= 3, article.slug
         assert 60 <= len(article.summary) <= 300, article.slug
         assert article.has_help_panel, article.slug
-        assert len(re.findall(r"^- \[.+\]\(https://", article.sources, re.M)) >= 2, article.slug
+        sources = len(re.findall(r"^- \[.+\]\(https://", article.sources, re.M))
+        assert sources >= (3 if article.category.is_cause else 2), (article.slug, sources)
         assert article.reviewed_by and article.last_reviewed and article.next_review_due
         assert article.tags.count() >= 3, article.slug
         assert article.related.exists(), article.slug
@@ -106,3 +117,130 @@ def test_every_page_of_the_shipped_site_renders(imported, client):
     urls += [t.get_absolute_url() for t in Tag.objects.all()]
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+# The causes a reader with trouble behind the knee most needs, one page each.
+CAUSE_PAGES = [
+    "deep-vein-thrombosis", "bakers-cyst", "meniscus-tear",
+    "hamstring-and-popliteus-tendon-injuries", "peripheral-neuropathy-and-peroneal-nerve",
+    "popliteal-artery-problems",
+]  # fmt: skip
+GUIDES = ["pain-behind-the-knee-what-it-could-be", "how-a-doctor-finds-the-cause"]
+
+
+def test_every_common_cause_has_its_own_published_page(imported):
+    published = set(Article.objects.published().values_list("slug", flat=True))
+    assert set(CAUSE_PAGES + GUIDES) <= published
+    for slug in CAUSE_PAGES:
+        article = Article.objects.get(slug=slug)
+        assert article.category.is_cause and article.has_help_panel, slug
+        assert len(article.source_bodies) >= 1 and article.sources.count("\n- [") >= 2, slug
+        # Related both ways: every cause it suggests suggests it back (guides and treatment
+        # pages are hubs: they link to the causes from their text).
+        for other in article.related.filter(category__is_cause=True):
+            assert other.related.filter(pk=article.pk).exists(), (slug, other.slug)
+
+
+def test_every_article_that_mentions_a_swollen_calf_links_to_the_clot_page(imported):
+    mentions = 0
+    for article in Article.objects.exclude(slug="deep-vein-thrombosis"):
+        text = "\n".join(
+            [article.summary, article.body, article.see_a_doctor, article.urgent_help,
+             article.emergency]
+        )  # fmt: skip
+        if SWOLLEN_CALF.search(text):
+            mentions += 1
+            assert CLOT_PAGE in text, article.slug
+    assert mentions >= 5  # the check itself finds what it looks for
+
+
+def test_the_swollen_calf_pattern_finds_what_it_should():
+    for text in ["a swollen, warm calf", "your calf is swollen", "swelling in your calf",
+                 "calf swelling", "a swollen and painful calf"]:  # fmt: skip
+        assert SWOLLEN_CALF.search(text), text
+    assert not SWOLLEN_CALF.search("a swollen knee. Your calf is fine.")
+
+
+def test_a_swollen_warm_calf_alone_is_urgent_on_every_page_that_names_it(imported):
+    """A clot must be checked the same day: never only in 'see a doctor', and never only when
+    breathlessness comes with it."""
+    for article in Article.objects.all():
+        panel = article.urgent_help + article.emergency
+        if SWOLLEN_CALF.search(article.see_a_doctor):
+            assert SWOLLEN_CALF.search(panel), article.slug
+        if SWOLLEN_CALF.search(article.emergency) and "breath" in article.emergency:
+            assert SWOLLEN_CALF.search(article.urgent_help), article.slug
+
+
+def test_red_flags_each_on_their_own(imported):
+    emergency = " ".join(Article.objects.values_list("emergency", flat=True)).lower()
+    assert "coughing up blood" in emergency or "cough up blood" in emergency
+    assert "chest pain" in emergency and "breath" in emergency
+    assert "cold" in emergency and "pale" in emergency  # a blocked artery
+    assert "slurred" in emergency or "speech" in emergency  # a stroke
+    for slug in ["deep-vein-thrombosis", "pain-behind-the-knee-what-it-could-be"]:
+        article = Article.objects.get(slug=slug)
+        assert "chest pain" in article.emergency.lower(), slug
+        assert SWOLLEN_CALF.search(article.urgent_help), slug
+
+
+def test_self_care_never_comes_before_the_clot_check(imported):
+    """Where an article tells you to rest, ice or raise the leg, the swollen-calf check comes
+    first."""
+    self_care = re.compile(r"\b(?:ice pack|ice wrapped|raise your leg|rest your knee)", re.I)
+    for article in Article.objects.all():
+        care = self_care.search(article.body)
+        if care and SWOLLEN_CALF.search(article.body):
+            first_calf = SWOLLEN_CALF.search(article.body).start()
+            assert first_calf < care.start(), article.slug
+
+
+def test_emergency_numbers_are_the_same_everywhere(imported):
+    for article in Article.objects.all():
+        text = " ".join([article.body, article.emergency, article.urgent_help])
+        for found in re.finditer(r"\b(999|911|112)\b", text):
+            window = text[max(found.start() - 40, 0) : found.end() + 40]
+            assert all(number in window for number in ["999", "911", "112"]), (
+                article.slug,
+                window,
+            )
+
+
+def test_the_home_page_starts_with_the_symptom_guide(imported, client):
+    html = client.get("/").content.decode()
+    assert 'href="/articles/pain-behind-the-knee-what-it-could-be/">Start here' in html
+    assert CLOT_PAGE in html
+
+
+def _six_word_runs(text):
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "").replace("'", ""))
+    return {" ".join(words[i : i + 6]) for i in range(len(words) - 5)}
+
+
+SHIPPED_SUFFIXES = {".md", ".html", ".py", ".txt", ".css", ".js", ".toml", ".svg", ".xml"}
+
+
+def test_no_shipped_file_repeats_six_words_of_the_seed_article():
+    if not SEED.exists():
+        pytest.skip(f"the seed article is not beside the project ({SEED})")
+    seed = _six_word_runs(SEED.read_text())
+    skip = {".git", ".venv", "node_modules", "staticfiles", "__pycache__", ".pytest_cache"}
+    checked = 0
+    for path in PROJECT.rglob("*"):
+        if skip & set(path.relative_to(PROJECT).parts) or not path.is_file():
+            continue
+        if path.suffix not in SHIPPED_SUFFIXES and path.name not in {"Makefile", "run"}:
+            continue
+        checked += 1
+        shared = _six_word_runs(path.read_text(errors="replace")) & seed
+        assert not shared, (str(path.relative_to(PROJECT)), sorted(shared)[:5])
+    assert checked > 50
+
+
+def test_the_seed_check_folds_case_and_punctuation():
+    if not SEED.exists():
+        pytest.skip(f"the seed article is not beside the project ({SEED})")
+    words = re.findall(r"[A-Za-z]+", SEED.read_text())[40:46]
+    disguised = " ".join(f"{w.upper()}," if n % 2 else f"“{w}”" for n, w in enumerate(words))
+    assert _six_word_runs(disguised) & _six_word_runs(SEED.read_text())
+    assert not _six_word_runs(" ".join(words[:5])) & _six_word_runs(SEED.read_text())
