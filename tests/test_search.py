@@ -241,7 +241,7 @@ def test_pruned_ranking_gives_the_pages_full_ranking_gives(client, corpus, monke
                 results = search.search(query, page=number, per_page=per_page)
                 ways.add(" ".join(calls))
                 assert results.total == len(everything)
-                pages += [r.article.pk for r in results.results]
+                pages += [pk for pk, _ in results.page.object_list]  # the engine's order
             assert pages == everything, (query, per_page)
     # Pages came from a first pruned ranking, from a second one, and from the full ranking
     # after pruning could not tell.
@@ -477,3 +477,46 @@ def test_the_whole_text_is_searchable_not_only_its_start(client, corpus):
     )  # fmt: skip
     for word in ("xylophone", "quokka", "zirconium"):
         assert slugs(client, q=word) == ["long-read"], word
+
+
+def test_a_title_that_says_the_query_comes_first_on_its_page(client, corpus):
+    """Where every article uses a word, BM25 gives it no weight (FTS5) and ts_rank none for
+    being rare: the page is rescored so that the article whose title says it comes first."""
+    for n in range(6):
+        make_article(
+            title=f"Knee note {n}", slug=f"note-{n}",
+            summary="See a physiotherapist. A physiotherapist helps, physiotherapy helps.",
+            body="Physiotherapy helps. " * (n + 3),
+        )  # fmt: skip
+    physio = make_article(
+        title="Physiotherapy for knees", slug="physio", summary="Exercises that help.",
+        body="Physiotherapy can help.",
+    )  # fmt: skip
+    results = client.get("/search/", {"q": "physiotherapy"}).context["results"]
+    assert results.results[0].article == physio
+    # Only within the page: the engine's page holds the same articles, in its own order.
+    engine_page = [pk for pk, _ in results.page.object_list]
+    assert sorted(engine_page) == sorted(r.article.pk for r in results.results)
+    # Three to a page: each page rescored on its own, no article on two pages or on none.
+    seen = []
+    for number in (1, 2, 3):
+        page = search.search("physiotherapy", page=number, per_page=3)
+        assert sorted(pk for pk, _ in page.page.object_list) == sorted(
+            r.article.pk for r in page.results
+        )
+        seen += [r.article.pk for r in page.results]
+    assert len(seen) == len(set(seen)) == results.total == 7
+
+
+def test_a_word_no_article_has_is_not_corrected_when_others_are_found(client, corpus):
+    # "thinning" is not in the index, "knee" is: the articles with "knee" are shown, with
+    # "Did you mean", never results for a correction nobody typed.
+    results = client.get("/search/", {"q": "thinning knee"}).context["results"]
+    assert results.total and results.any_word and not results.corrected_from
+
+
+def test_a_misspelling_that_sounds_right_is_corrected(client, corpus):
+    make_article(title="Baker's cyst", slug="bakers-cyst", body="A cyst behind the knee.")
+    results = client.get("/search/", {"q": "sist"}).context["results"]
+    assert results.suggestion == "cyst" and results.corrected_from == "sist"
+    assert results.results[0].article.slug == "bakers-cyst"

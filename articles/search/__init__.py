@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import html
 import logging
+import math
 import re
 import threading
 import time
@@ -258,10 +259,46 @@ class _Hits:
         return hits
 
 
+def _in_title(term, title_words):
+    """Whether the title holds the word, or a word of the same stem ("strengthen" and
+    "strengthening"; "knee" and "knees"): the same first five letters."""
+    return term in title_words or any(w.startswith(term[:5]) for w in title_words)
+
+
+def _word_weights(parsed):
+    """{word: weight} for the words of the query, rarer words weighing more: Lucene's idf,
+    ln(1 + (N - n + 0.5) / (n + 0.5)), from how many articles use each word (the spelling
+    dictionary counts them). Never zero, unlike FTS5's, which gives a word in half the
+    articles no weight at all. One query."""
+    query_words = {w for unit in parsed.units for phrase in unit for w in phrase}
+    counts = dict(SearchTerm.objects.filter(term__in=query_words).values_list("term", "documents"))
+    total = max(cached_for_content("search:documents", SearchDocument.objects.count), 1)
+    return {
+        w: math.log(1 + (total - min(counts.get(w, 0), total) + 0.5) / (counts.get(w, 0) + 0.5))
+        for w in query_words
+    }
+
+
+def _title_score(title, parsed, weights):
+    """How much of the query the title says: for each part of the query, the weight of the
+    words of the best of its phrases that are all in the title ("physical therapy" also
+    searches for "physiotherapy": a title with that word says that much of it)."""
+    title_words = set(words(title))
+    score = 0.0
+    for unit in parsed.units:
+        best = 0.0
+        for phrase in unit:
+            found = [w for w in phrase if not is_stopword(w)]
+            if found and all(len(w) > 2 and _in_title(w, title_words) for w in found):
+                best = max(best, sum(weights[w] for w in found))
+        score += best
+    return score
+
+
 def _reasons(article, parsed, tag_slugs):
     reasons = []
     title_words = set(words(article.title))
-    if any(term in title_words or any(w.startswith(term[:5]) for w in title_words)
+    if any(_in_title(term, title_words)
            for term in parsed.terms if len(term) > 2 and not is_stopword(term)):  # fmt: skip
         reasons.append("title")
     for expansion in parsed.expansions:
@@ -286,9 +323,10 @@ def _page_number(page):
 def search(query, category=None, tag=None, page=1, per_page=PER_PAGE, correct=True):
     """Ranked, filtered, paginated results; never raises on what a reader typed.
 
-    A misspelt query that finds nothing (or only articles with some of its words) while its
-    correction finds articles with all of them gives the corrected results at once, with
-    `corrected_from` saying what was typed; `correct=False` searches for exactly that."""
+    A misspelt query that finds nothing while its correction finds something gives the
+    corrected results at once, with `corrected_from` saying what was typed; `correct=False`
+    searches for exactly that. (When some of its words find articles, those are shown, with
+    "Did you mean": a word the site does not use is not always a misspelling.)"""
     parsed = parse(query, tag_vocabulary())
     results = Results(query=parsed.text, parsed=parsed, expansions=parsed.expansions)
     if not parsed:
@@ -332,11 +370,23 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE, correct=Tr
             links = tags.get(pk, [])
             reasons = _reasons(article, parsed, {t.slug for t in links})
             results.results.append(Result(article, highlight(snippet), reasons, links))
+    # Rescore the page (as a second ranking phase does): the articles whose titles say most of
+    # the query first, rare words weighing more; the engine's order otherwise. FTS5's BM25
+    # gives a word found in half the articles no weight, wherever it is, and ts_rank has no
+    # idf at all, so neither lifts "Physiotherapy and strengthening exercises" for "physical
+    # therapy" above the many articles that mention physiotherapy.
+    # Only within the page: every article stays on the page the engine put it on. Not when
+    # no article has every word: then the rarest words found decide, as the engine ranks.
+    if not results.any_word and len(results.results) > 1:
+        weights = _word_weights(parsed)
+        results.results.sort(
+            key=lambda result: -_title_score(result.article.title, parsed, weights)
+        )
     if total == 0 or results.any_word:
         results.suggestion = did_you_mean(parsed)
         if correct and results.suggestion:
             corrected = search(results.suggestion, category, tag, page, per_page, correct=False)
-            if corrected.total and (total == 0 or not corrected.any_word):
+            if total == 0 and corrected.total:
                 corrected.suggestion, corrected.corrected_from = results.suggestion, parsed.text
                 return corrected
     return results
@@ -347,6 +397,28 @@ def _finds_something(word):
     drafts and scheduled articles, which must neither show nor lead to an empty page."""
     parsed = parse(word, tag_vocabulary())
     return bool(parsed) and engine().count(parsed, {}, "OR", 1) > 0
+
+
+SOUNDS_ALIKE = {"c": "ks", "k": "c", "s": "c", "f": "p", "p": "f", "n": "k"}
+_SPOKEN = [
+    (re.compile(r"ph"), "f"), (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"ck|c|q"), "k"),
+    (re.compile(r"y"), "i"), (re.compile(r"^kn"), "n"), (re.compile(r"(.)\1"), r"\1"),
+]  # fmt: skip
+
+
+def _spoken(word):
+    """A rough key for how a word sounds: "cyst" and "sist" both read "sist"."""
+    for pattern, replacement in _SPOKEN:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def _likeness(typed, term):
+    """How alike two words are, by their letters or by how they sound, whichever is closer."""
+    return max(
+        difflib.SequenceMatcher(None, typed, term).ratio(),
+        difflib.SequenceMatcher(None, _spoken(typed), _spoken(term)).ratio(),
+    )
 
 
 def did_you_mean(parsed, tries=3):
@@ -363,15 +435,17 @@ def did_you_mean(parsed, tries=3):
         if word in known or not word.isalpha() or len(word) < 4 or word not in typed:
             corrected.append(word)
             continue
+        # Same first letter, or one that sounds alike ("sist" for "cyst").
+        starts = Q()
+        for letter in {word[0], *SOUNDS_ALIKE.get(word[0], "")}:
+            starts |= Q(term__startswith=letter)
         candidates = SearchTerm.objects.filter(
-            length__gte=len(word) - 2, length__lte=len(word) + 2, documents__gt=0,
-            term__startswith=word[0],
+            starts, length__gte=len(word) - 2, length__lte=len(word) + 2, documents__gt=0,
         ).values_list("term", "documents")  # fmt: skip
         scored = sorted(
-            ((difflib.SequenceMatcher(None, word, term).ratio(), documents, term)
-             for term, documents in candidates),
+            ((_likeness(word, term), documents, term) for term, documents in candidates),
             reverse=True,
-        )  # fmt: skip
+        )
         # Never a little word ("thet" is not "that"): it searches for nothing.
         close = [t for score, _, t in scored if score >= 0.75 and not is_stopword(t)][:tries]
         best = next((term for term in close if _finds_something(term)), None)

@@ -254,9 +254,8 @@ class PostgresEngine:
     # (migration 0012).
     config = "kneeinfo"
 
-    def _expression(self, parsed, operator):
-        """A tsquery expression built from parameterised function calls."""
-        joiner = " && " if operator == "AND" else " || "
+    def _units(self, parsed):
+        """One tsquery expression per unit, from parameterised function calls."""
         units, params = [], []
         for unit in parsed.units:
             alternatives = []
@@ -265,13 +264,27 @@ class PostgresEngine:
                 alternatives.append(f"{function}('{self.config}', %s)")
                 params.append(" ".join(phrase))
             units.append("(" + " || ".join(alternatives) + ")")
-        return joiner.join(units), params
+        return units, params
+
+    def _expression(self, parsed, operator):
+        """A tsquery expression built from parameterised function calls."""
+        units, params = self._units(parsed)
+        return (" && " if operator == "AND" else " || ").join(units), params
 
     def match(self, parsed, filters, limit, offset, operator="AND", cap=None):
         expression, params = self._expression(parsed, operator)
+        rank, columns = "ts_rank(d.vector, q.query)", ""
+        if operator == "OR" and len(parsed.units) > 1:
+            # No article has every word: those with more of them first (ts_rank has no idf,
+            # so without this a common word found many times outweighs a rare one found).
+            units, unit_params = self._units(parsed)
+            columns = "".join(f", {unit} AS u{n}" for n, unit in enumerate(units))
+            params += unit_params
+            found = " + ".join(f"(d.vector @@ q.u{n})::int" for n in range(len(units)))
+            rank = f"{rank} * ({found})"
         where = _filters_sql(filters, params)
         sql = f"""
-            WITH q AS (SELECT {expression} AS query)
+            WITH q AS (SELECT {expression} AS query{columns})
             SELECT a.id,
                    ts_headline('{self.config}', d.summary || ' ' || d.body, q.query,
                                'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ',
@@ -279,7 +292,7 @@ class PostgresEngine:
                                 FragmentDelimiter=…'),
                    a.rank, a.total
             FROM (
-                SELECT a.id, ts_rank(d.vector, q.query) AS rank, COUNT(*) OVER () AS total
+                SELECT a.id, {rank} AS rank, COUNT(*) OVER () AS total
                 FROM articles_searchdocument d
                 JOIN articles_article a ON a.id = d.article_id, q
                 WHERE d.vector @@ q.query {where}
