@@ -117,8 +117,8 @@ def test_an_article_no_clinician_reviewed_says_so_and_names_its_guidance(client)
     make_article(slug="sciatica", reviewed_by="kneeinfo editorial team", sources=SOURCES)
     html = client.get("/articles/sciatica/").content.decode()
     assert (
-        "Written and checked by kneeinfo editorial team against guidance from NHS, NICE and "
-        "MedlinePlus (listed under Sources)." in html
+        "<strong>Who checked this page:</strong> kneeinfo editorial team, against guidance "
+        "from NHS, NICE and MedlinePlus (listed under Sources)." in html
     )
     assert "It has not yet been reviewed by a clinician." in html
     assert "Clinically reviewed" not in html
