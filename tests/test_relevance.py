@@ -221,7 +221,7 @@ LAY_QUERIES = [
     ("bone broken near the knee", BONES),
     ("growth plate injury in a teenager", BONES),
     ("shin bone fracture healing time", BONES),
-    ("football tackle hurt inside of knee", MENISCUS),
+    ("football tackle hurt inside of knee", (LIGAMENTS, MENISCUS)),
     ("ligament at the back of the knee torn in a car crash", LIGAMENTS),
     ("crash on my bike hurt my knee ligaments", LIGAMENTS),
     ("running every day with no breaks", OVERUSE),
