@@ -87,6 +87,8 @@ class Readability:
 class Report:
     readability: Readability | None = None  # None when there is too little text to measure
     problems: list[Problem] = field(default_factory=list)
+    max_grade = MAX_GRADE
+    min_reading_ease = MIN_READING_EASE
 
     @property
     def errors(self):

@@ -55,16 +55,23 @@ def _names(model, name, pks):
     )
 
 
-def restore(version):
+def restore(version, keep=()):
     """Put back this one object as the version saved it. Not its whole revision: an import
     saves every article in one revision, and restoring one article must not restore (and
-    republish) the others. Tags and related articles deleted since are left out."""
+    republish) the others. Tags and related articles deleted since are left out. The fields
+    named in `keep` stay as they are now: those the editor may not change on the form (who
+    reviewed an article, for an editor without the review permission)."""
     saved = version._object_version
     for name, pks in saved.m2m_data.items():
         related = version._model._meta.get_field(name).related_model._default_manager
         existing = set(related.filter(pk__in=pks).values_list("pk", flat=True))
         saved.m2m_data[name] = [pk for pk in pks if pk in existing]
     obj = saved.object
+    if keep:
+        live = version._model._default_manager.filter(pk=obj.pk).first()
+        for field in obj._meta.concrete_fields:
+            if live is not None and field.name in keep:
+                setattr(obj, field.attname, getattr(live, field.attname))
     for field in obj._meta.concrete_fields:
         target = getattr(obj, field.attname) if field.many_to_one else None
         if target is None or field.related_model._default_manager.filter(pk=target).exists():
@@ -84,20 +91,20 @@ class _OneObjectRevision:
     """What django-reversion's restore view sees as `version.revision`: the revision, except
     that reverting it restores only the object being restored."""
 
-    def __init__(self, version):
-        self._version = version
+    def __init__(self, version, keep):
+        self._version, self._keep = version, keep
 
     def __getattr__(self, name):
         return getattr(self._version.revision, name)
 
     def revert(self, delete=False):
-        restore(self._version)
+        restore(self._version, self._keep)
 
 
 class _OneObjectVersion:
-    def __init__(self, version):
+    def __init__(self, version, keep=()):
         self._version = version
-        self.revision = _OneObjectRevision(version)
+        self.revision = _OneObjectRevision(version, keep)
 
     def __getattr__(self, name):
         return getattr(self._version, name)
@@ -113,11 +120,14 @@ class HistoryMixin:
         # What the object is now, before the old revision is put in the form: a restore
         # saved over someone's later save is refused like any other out-of-date save.
         live = self.model._default_manager.filter(pk=version.object_id).first()
+        keep = ()
         if live is not None:
             names = self.get_form(request, live)(instance=live)._guarded_names()
             request.restoring_over = snapshot(live, names)
+            # A restore gives the editor no more say than the form does.
+            keep = set(self.get_readonly_fields(request, live))
         return super()._reversion_revisionform_view(
-            request, _OneObjectVersion(version), *args, **kwargs
+            request, _OneObjectVersion(version, keep), *args, **kwargs
         )
 
     def get_form(self, request, obj=None, **kwargs):

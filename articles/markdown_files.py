@@ -86,7 +86,10 @@ def _iso(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value).strip()
-    parsed = parse_datetime(text) or parse_date(text)
+    try:
+        parsed = parse_datetime(text) or parse_date(text)
+    except ValueError:  # well formed but no such day: "2026-02-30"
+        parsed = None
     if parsed is None:
         raise ContentError(f"{text!r} is not a date (use YYYY-MM-DD or an ISO date and time)")
     return _iso(parsed)
@@ -142,9 +145,9 @@ def _clinical_review(reviewer, profession, reviewed_on):
     fingerprint as before the fields existed, so no earlier import reads as an editor's edit."""
     if not (reviewer or profession or reviewed_on):
         return {}
-    return {
-        "clinical_reviewer": reviewer,
-        "clinical_reviewer_profession": profession,
+    return {  # spaces as the model keeps them (Article.clean), so a re-import is unchanged
+        "clinical_reviewer": " ".join(reviewer.split()),
+        "clinical_reviewer_profession": " ".join(profession.split()),
         "clinically_reviewed_on": reviewed_on,
     }
 

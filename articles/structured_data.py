@@ -47,10 +47,10 @@ def article_json_ld(request, article, tags):
             "url": _absolute(request, reverse("articles:home")),
         },
     }
-    if article.last_reviewed:
-        data["lastReviewed"] = article.last_reviewed.isoformat()
-    # Only a clinician's review is a review to search engines: an editorial check is not.
+    # Only a clinician's review is a review to search engines: an editorial check against the
+    # sources is not, so neither its date nor its team is given as one.
     if article.clinically_reviewed:
+        data["lastReviewed"] = article.clinically_reviewed_on.isoformat()
         data["reviewedBy"] = {
             "@type": "Person",
             "name": article.clinical_reviewer,

@@ -214,10 +214,14 @@ class SearchView(TemplateView):
         results = search.search(
             query, category=category, tag=tag, page=params.get("page"), correct=not exact
         )
-        # A page, filter or "clear filters" click is the same search again, even when empty.
-        fresh = not any(key in params for key in ("page", "category", "tag"))
+        # A page, filter, "clear filters" or "search instead for" click is the same search
+        # again, even when empty.
+        fresh = not any(key in params for key in ("page", "category", "tag", "exact"))
+        # What was typed, with what it found as typed: a misspelling shown corrected results
+        # still found nothing itself, and editors look for those.
+        found = 0 if results.corrected_from else results.total
         if query and fresh:
-            search.log_query(query, results.total)  # once per search, not per page or filter
+            search.log_query(query, found)  # once per search, not per page or filter
         categories, filter_tags = cached_for_content("search:filters", search_filters)
         context = {
             "query": query,
@@ -231,7 +235,7 @@ class SearchView(TemplateView):
         }
         if query and not results.total:
             context["popular_tags"] = filter_tags[:12]
-        self.log_entry = (query, results.total) if query and fresh else None
+        self.log_entry = (query, found) if query and fresh else None
         return super().get_context_data(**context, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):

@@ -294,3 +294,45 @@ def test_restoring_or_recovering_when_the_section_was_deleted_since():
     response = alice.get(f"/admin/articles/article/recover/{version.pk}/", follow=True)
     assert response.status_code == 200
     assert "no longer exists" in response.content.decode()
+
+
+def _staff(name, *groups):
+    from django.contrib.auth.models import Group
+
+    user = make_user(staff=True, username=name)
+    for group in groups:
+        user.groups.add(Group.objects.get(name=group))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def test_restoring_a_revision_keeps_the_review_an_editor_may_not_set():
+    """An editor without the review permission cannot set the review on the form, so neither
+    by restoring a revision from before a reviewer changed it."""
+    import datetime
+
+    article = make_article(title="Reviewed page")
+    reviewer = _staff("reviewer", "Editors", "Reviewers")
+    Form(reviewer, change_url(article)).save(
+        clinical_reviewer="A. Reviewer", clinical_reviewer_profession="GP",
+        clinically_reviewed_on="2026-11-30", last_reviewed="2026-11-30",
+    )  # fmt: skip
+    Form(reviewer, change_url(article)).save(
+        clinical_reviewer="", clinical_reviewer_profession="", clinically_reviewed_on="",
+        title="Reviewed page, later",
+    )  # fmt: skip
+    assert not Article.objects.get(pk=article.pk).clinically_reviewed
+    older = Version.objects.get_for_object(article).order_by("pk").first()
+    editor_only = _staff("editor", "Editors")
+    form = Form(editor_only, f"/admin/articles/article/{article.pk}/history/{older.pk}/")
+    assert form.save().status_code == 302
+    restored = Article.objects.get(pk=article.pk)
+    assert restored.title == "Reviewed page"  # the text came back
+    assert not restored.clinically_reviewed and restored.clinical_reviewer == ""  # not the review
+    assert restored.last_reviewed == datetime.date(2026, 11, 30)
+
+    # A reviewer restoring the same revision brings the review back with it.
+    form = Form(reviewer, f"/admin/articles/article/{article.pk}/history/{older.pk}/")
+    assert form.save().status_code == 302
+    assert Article.objects.get(pk=article.pk).clinical_reviewer == "A. Reviewer"

@@ -1,5 +1,7 @@
 """Review governance: the reminder command, the admin filter and the public notice."""
 
+import json
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -135,6 +137,13 @@ def test_a_clinical_review_shows_the_reviewer_profession_and_date(client):
     assert "Clinically reviewed by A. Reviewer, physiotherapist, on" in html
     assert "30 November 2026" in html
     assert "not yet been reviewed by a clinician" not in html
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)[1]
+    )
+    assert data["reviewedBy"] == {
+        "@type": "Person", "name": "A. Reviewer", "jobTitle": "physiotherapist"
+    }  # fmt: skip
+    assert data["lastReviewed"] == "2026-11-30"  # the clinician's date, not the editors'
 
 
 @pytest.mark.parametrize(
@@ -239,3 +248,47 @@ def test_importing_half_a_clinical_review_is_an_error_line(tmp_path):
         call_command("import_content", str(tmp_path), stdout=out, stderr=out)
     assert "needs the reviewer's name" in out.getvalue()
     assert not Article.objects.filter(slug="sciatica").exists()
+
+
+def test_a_reviewed_article_reimports_unchanged_and_a_file_without_the_review_clears_it(
+    tmp_path,
+):
+    article = make_article(
+        slug="sciatica",
+        clinical_reviewer="Dr  A.   Reviewer",  # spaces as pasted
+        clinical_reviewer_profession="GP",
+        clinically_reviewed_on=timezone.localdate().replace(year=2026, month=11, day=30),
+    )
+    article.full_clean()
+    article.save()
+    call_command("export_content", str(tmp_path), stdout=StringIO())
+    out = StringIO()
+    call_command("import_content", str(tmp_path), stdout=out)
+    assert "0 updated" in out.getvalue() and "0 conflicts" in out.getvalue()
+    call_command("import_content", str(tmp_path), stdout=(out := StringIO()))
+    assert "0 created, 0 updated" in out.getvalue()  # and again: nothing moves
+    path = tmp_path / "articles" / "sciatica.md"
+    text = path.read_text()
+    for key in ["clinical_reviewer", "clinical_reviewer_profession", "clinically_reviewed_on"]:
+        text = re.sub(rf"^{key}: .*\n", "", text, flags=re.M)
+    path.write_text(text)
+    call_command("import_content", str(tmp_path), stdout=(out := StringIO()))
+    assert "updated: article sciatica" in out.getvalue()
+    assert not Article.objects.get(slug="sciatica").clinically_reviewed
+
+
+def test_an_impossible_review_date_in_a_file_is_an_error_line(tmp_path):
+    from django.core.management.base import CommandError
+
+    from articles.markdown_files import article_file
+
+    text = article_file(Article.objects.get(pk=make_article(slug="sciatica").pk))
+    Article.objects.all().delete()
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "sciatica.md").write_text(
+        text.replace("clinically_reviewed_on: null", "clinically_reviewed_on: '2026-02-30'")
+    )
+    out = StringIO()
+    with pytest.raises(CommandError, match="could not be imported"):
+        call_command("import_content", str(tmp_path), stdout=out, stderr=out)
+    assert "'2026-02-30' is not a date" in out.getvalue()

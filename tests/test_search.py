@@ -108,8 +108,11 @@ def test_a_misspelling_that_finds_nothing_shows_the_corrected_results(client, co
     # What was typed is what the search log counts.
     from articles.models import SearchQueryLog
 
+    # "Search instead for" is the same search again, not a second one.
+    client.get("/search/", {"q": "sciatca", "exact": "1"})
     search.search_log.flush()
-    assert SearchQueryLog.objects.filter(query="sciatca").exists()
+    logged = SearchQueryLog.objects.get(query="sciatca")
+    assert (logged.searches, logged.results) == (1, 0)  # found nothing as typed
     assert not SearchQueryLog.objects.filter(query="sciatica").exists()
 
 
@@ -480,39 +483,55 @@ def test_the_whole_text_is_searchable_not_only_its_start(client, corpus):
 
 
 def test_a_title_that_says_the_query_comes_first_on_its_page(client, corpus):
-    """Where every article uses a word, BM25 gives it no weight (FTS5) and ts_rank none for
-    being rare: the page is rescored so that the article whose title says it comes first."""
+    """Where most articles use a word, BM25 gives it almost no weight (FTS5) and ts_rank none
+    for being rare, so the tagged articles outrank the one named for it: the page is
+    rescored so that the article whose title says it comes first."""
+    physio_tag = make_tag(name="Physiotherapy", slug="physio-tag", aliases="physical therapy")
     for n in range(6):
         make_article(
             title=f"Knee note {n}", slug=f"note-{n}",
             summary="See a physiotherapist. A physiotherapist helps, physiotherapy helps.",
-            body="Physiotherapy helps. " * (n + 3),
+            body="Physiotherapy helps. " * (n + 3), tags=[physio_tag] if n % 2 else [],
         )  # fmt: skip
     physio = make_article(
         title="Physiotherapy for knees", slug="physio", summary="Exercises that help.",
         body="Physiotherapy can help.",
     )  # fmt: skip
-    results = client.get("/search/", {"q": "physiotherapy"}).context["results"]
-    assert results.results[0].article == physio
-    # Only within the page: the engine's page holds the same articles, in its own order.
+    results = client.get("/search/", {"q": "physical therapy"}).context["results"]
     engine_page = [pk for pk, _ in results.page.object_list]
+    assert engine_page[0] != physio.pk  # the engine alone would not put it first
+    assert results.results[0].article == physio
+    # Only within the page: the engine's page holds the same articles.
     assert sorted(engine_page) == sorted(r.article.pk for r in results.results)
     # Three to a page: each page rescored on its own, no article on two pages or on none.
     seen = []
     for number in (1, 2, 3):
-        page = search.search("physiotherapy", page=number, per_page=3)
+        page = search.search("physical therapy", page=number, per_page=3)
         assert sorted(pk for pk, _ in page.page.object_list) == sorted(
             r.article.pk for r in page.results
         )
         seen += [r.article.pk for r in page.results]
-    assert len(seen) == len(set(seen)) == results.total == 7
+    assert len(seen) == len(set(seen)) == results.total
 
 
 def test_a_word_no_article_has_is_not_corrected_when_others_are_found(client, corpus):
-    # "thinning" is not in the index, "knee" is: the articles with "knee" are shown, with
-    # "Did you mean", never results for a correction nobody typed.
+    # "thinning" is not in the index, "knee" is, and so is "thinking": the articles with
+    # "knee" are shown, with "Did you mean", never results for a correction nobody typed.
+    make_article(title="Thinking about knees", slug="thinking", body="Thinking it over.")
     results = client.get("/search/", {"q": "thinning knee"}).context["results"]
+    assert results.suggestion == "thinking knee"
     assert results.total and results.any_word and not results.corrected_from
+
+
+@pytest.mark.parametrize(
+    ("typed", "word"), [("scar", "car"), ("sepsis", "sessions"), ("pilats", "plates")]
+)
+def test_a_correction_that_may_not_be_meant_is_only_offered(client, corpus, typed, word):
+    """A word the site does not hold is shown its own empty page with "Did you mean", not
+    another word's results: "scar" is not "car", nor "sepsis" "sessions"."""
+    make_article(title=f"About {word}", slug="other", body=f"{word} and more {word}.")
+    results = client.get("/search/", {"q": typed}).context["results"]
+    assert results.total == 0 and not results.corrected_from
 
 
 def test_a_misspelling_that_sounds_right_is_corrected(client, corpus):

@@ -10,6 +10,7 @@ Search by symptom: one interface in front of SQLite FTS5 and PostgreSQL full-tex
 import atexit
 import contextlib
 import difflib
+import functools
 import html
 import logging
 import math
@@ -320,13 +321,15 @@ def _page_number(page):
         return 1
 
 
-def search(query, category=None, tag=None, page=1, per_page=PER_PAGE, correct=True):
+def search(query, category=None, tag=None, page=1, per_page=PER_PAGE, correct=True, suggest=True):
     """Ranked, filtered, paginated results; never raises on what a reader typed.
 
-    A misspelt query that finds nothing while its correction finds something gives the
-    corrected results at once, with `corrected_from` saying what was typed; `correct=False`
-    searches for exactly that. (When some of its words find articles, those are shown, with
-    "Did you mean": a word the site does not use is not always a misspelling.)"""
+    A misspelt query that finds nothing, whose correction is surely what was meant
+    (`sure_of`) and finds something, gives the corrected results at once, with
+    `corrected_from` saying what was typed; `correct=False` searches for exactly what was
+    typed, still with "Did you mean" (none with `suggest=False`). When some of its words find
+    articles, those are shown with "Did you mean": a word the site does not use is not always
+    a misspelling."""
     parsed = parse(query, tag_vocabulary())
     results = Results(query=parsed.text, parsed=parsed, expansions=parsed.expansions)
     if not parsed:
@@ -382,11 +385,14 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE, correct=Tr
         results.results.sort(
             key=lambda result: -_title_score(result.article.title, parsed, weights)
         )
-    if total == 0 or results.any_word:
+    if suggest and (total == 0 or results.any_word):
         results.suggestion = did_you_mean(parsed)
-        if correct and results.suggestion:
-            corrected = search(results.suggestion, category, tag, page, per_page, correct=False)
-            if total == 0 and corrected.total:
+        sure = results.suggestion and sure_of(parsed.text, results.suggestion)
+        if correct and total == 0 and sure:
+            corrected = search(
+                results.suggestion, category, tag, page, per_page, correct=False, suggest=False
+            )
+            if corrected.total:
                 corrected.suggestion, corrected.corrected_from = results.suggestion, parsed.text
                 return corrected
     return results
@@ -406,6 +412,11 @@ _SPOKEN = [
 ]  # fmt: skip
 
 
+CLOSE = 0.75  # letters alike enough to offer "Did you mean"
+SURE = 0.85  # ...and to show the corrected results at once, in a word of 5 letters or more
+
+
+@functools.lru_cache(maxsize=4096)
 def _spoken(word):
     """A rough key for how a word sounds: "cyst" and "sist" both read "sist"."""
     for pattern, replacement in _SPOKEN:
@@ -414,11 +425,30 @@ def _spoken(word):
 
 
 def _likeness(typed, term):
-    """How alike two words are, by their letters or by how they sound, whichever is closer."""
-    return max(
-        difflib.SequenceMatcher(None, typed, term).ratio(),
-        difflib.SequenceMatcher(None, _spoken(typed), _spoken(term)).ratio(),
-    )
+    """(sounds the same, how alike the letters are), or None when neither is close: a word
+    that sounds the same ("sist", "cyst") comes before one that only looks alike."""
+    same_sound = _spoken(typed) == _spoken(term)
+    matcher = difflib.SequenceMatcher(None, typed, term)
+    if not same_sound and matcher.real_quick_ratio() < CLOSE:
+        return None
+    letters = matcher.ratio()
+    return (same_sound, letters) if same_sound or letters >= CLOSE else None
+
+
+def sure_of(typed, corrected):
+    """Whether every corrected word is surely what was meant, so that its results can be
+    shown without asking: it sounds the same, or its letters are very close in a longer word.
+    "menicus" is surely "meniscus"; "scar" is not "car", nor "sepsis" "sessions"."""
+    for before, after in zip(words(typed), words(corrected), strict=False):
+        if before == after:
+            continue
+        alike = _likeness(before, after)
+        if alike is None:
+            return False
+        same_sound, letters = alike
+        if not (same_sound or (letters >= SURE and len(before) >= 5)):
+            return False
+    return True
 
 
 def did_you_mean(parsed, tries=3):
@@ -443,11 +473,15 @@ def did_you_mean(parsed, tries=3):
             starts, length__gte=len(word) - 2, length__lte=len(word) + 2, documents__gt=0,
         ).values_list("term", "documents")  # fmt: skip
         scored = sorted(
-            ((_likeness(word, term), documents, term) for term, documents in candidates),
+            (
+                (alike, documents, term)
+                for term, documents in candidates
+                if (alike := _likeness(word, term)) is not None
+            ),
             reverse=True,
         )
         # Never a little word ("thet" is not "that"): it searches for nothing.
-        close = [t for score, _, t in scored if score >= 0.75 and not is_stopword(t)][:tries]
+        close = [term for _, _, term in scored if not is_stopword(term)][:tries]
         best = next((term for term in close if _finds_something(term)), None)
         corrected.append(best or word)
         changed = changed or best is not None

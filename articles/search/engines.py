@@ -275,8 +275,9 @@ class PostgresEngine:
         expression, params = self._expression(parsed, operator)
         rank, columns = "ts_rank(d.vector, q.query)", ""
         if operator == "OR" and len(parsed.units) > 1:
-            # No article has every word: those with more of them first (ts_rank has no idf,
-            # so without this a common word found many times outweighs a rare one found).
+            # No article has every word: the rank is multiplied by how many of them each has
+            # (Lucene's coordination factor; ts_rank has no idf, so without it a common word
+            # found many times outweighs several rarer ones).
             units, unit_params = self._units(parsed)
             columns = "".join(f", {unit} AS u{n}" for n, unit in enumerate(units))
             params += unit_params
