@@ -342,6 +342,16 @@ class Article(models.Model):
         return bool(self.clinical_reviewer and self.clinically_reviewed_on)
 
     @property
+    def changed_since_clinical_review(self):
+        """Saved on a later day than the clinician's review: the page says so, since the
+        clinician did not see those changes."""
+        return (
+            self.clinically_reviewed
+            and self.updated_at is not None
+            and timezone.localdate(self.updated_at) > self.clinically_reviewed_on
+        )
+
+    @property
     def source_bodies(self):
         """The public bodies the sources name, in order: "NHS" from "[NHS: Knee pain](…)".
         Read from the rendered list, which the article page loads anyway."""

@@ -292,3 +292,19 @@ def test_an_impossible_review_date_in_a_file_is_an_error_line(tmp_path):
     with pytest.raises(CommandError, match="could not be imported"):
         call_command("import_content", str(tmp_path), stdout=out, stderr=out)
     assert "'2026-02-30' is not a date" in out.getvalue()
+
+
+def test_a_page_changed_after_its_clinical_review_says_so(client):
+    from datetime import date
+
+    article = make_article(
+        slug="sciatica",
+        clinical_reviewer="A. Reviewer",
+        clinical_reviewer_profession="GP",
+        clinically_reviewed_on=timezone.localdate(),
+    )
+    assert "changed since that review" not in client.get("/articles/sciatica/").content.decode()
+    Article.objects.filter(pk=article.pk).update(clinically_reviewed_on=date(2026, 1, 2))
+    html = client.get("/articles/sciatica/").content.decode()
+    assert "Clinically reviewed by A. Reviewer, GP" in html
+    assert "The page has been changed since that review." in html

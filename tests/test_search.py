@@ -102,7 +102,7 @@ def test_a_misspelling_that_finds_nothing_shows_the_corrected_results(client, co
     assert [r.article.slug for r in results.results][:1] == ["sciatica"]
     html = response.content.decode()
     assert "Showing results for <strong>sciatica</strong>." in html
-    assert '<a href="/search/?q=sciatca&amp;exact=1">Search instead for “sciatca”</a>' in html
+    assert '<a href="?q=sciatca&amp;exact=1">Search instead for “sciatca”</a>' in html
     assert "article for “sciatica”" in html or "articles for “sciatica”" in html
     assert "Did you mean" not in html
     # What was typed is what the search log counts.
@@ -116,12 +116,19 @@ def test_a_misspelling_that_finds_nothing_shows_the_corrected_results(client, co
     assert not SearchQueryLog.objects.filter(query="sciatica").exists()
 
 
+def test_spelling_links_keep_the_filters(client, corpus):
+    html = client.get("/search/", {"q": "sciatca", "category": "nerves"}).content.decode()
+    assert 'href="?q=sciatca&amp;category=nerves&amp;exact=1">Search instead' in html
+    page = client.get("/search/", {"q": "sciatca", "category": "nerves", "exact": "1"})
+    assert 'Did you mean <a href="?q=sciatica&amp;category=nerves">' in page.content.decode()
+
+
 def test_search_instead_for_exactly_what_was_typed(client, corpus):
     response = client.get("/search/", {"q": "sciatca", "exact": "1"})
     results = response.context["results"]
     assert results.total == 0 and results.corrected_from == ""
     html = response.content.decode()
-    assert 'Did you mean <a href="/search/?q=sciatica">sciatica</a>' in html
+    assert 'Did you mean <a href="?q=sciatica">sciatica</a>' in html
     assert 'name="exact" value="1"' in html  # the filters keep searching for exactly that
 
 

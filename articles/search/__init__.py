@@ -413,6 +413,7 @@ _SPOKEN = [
 
 
 CLOSE = 0.75  # letters alike enough to offer "Did you mean"
+MAX_CORRECTED = 5  # unknown words looked up in one query: a long one costs no more than that
 SURE = 0.85  # ...and to show the corrected results at once, in a word of 5 letters or more
 
 
@@ -460,10 +461,13 @@ def did_you_mean(parsed, tries=3):
     known = set(
         SearchTerm.objects.filter(term__in=typed, documents__gt=0).values_list("term", flat=True)
     )
-    changed, corrected = False, []
+    changed, corrected, tried = False, [], {}
     for word in words(parsed.text):
         if word in known or not word.isalpha() or len(word) < 4 or word not in typed:
             corrected.append(word)
+            continue
+        if word in tried or len(tried) >= MAX_CORRECTED:  # each word once, a few at most
+            corrected.append(tried.get(word) or word)
             continue
         # Same first letter, or one that sounds alike ("sist" for "cyst").
         starts = Q()
@@ -483,6 +487,7 @@ def did_you_mean(parsed, tries=3):
         # Never a little word ("thet" is not "that"): it searches for nothing.
         close = [term for _, _, term in scored if not is_stopword(term)][:tries]
         best = next((term for term in close if _finds_something(term)), None)
+        tried[word] = best
         corrected.append(best or word)
         changed = changed or best is not None
     return " ".join(corrected) if changed else ""
