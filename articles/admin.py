@@ -158,8 +158,8 @@ class ArticleAdmin(HistoryMixin, VersionAdmin):
         (
             "When to get help",
             {
-                "description": "Lists of signs, most serious last here and first on the page. "
-                "A cause article needs at least one list before it can be published.",
+                "description": "Lists of signs, most serious first, in the order readers see "
+                "them. A cause article needs at least one list before it can be published.",
                 "fields": ["emergency", "urgent_help", "see_a_doctor"],
             },
         ),

@@ -1,10 +1,10 @@
 """
-The Markdown editor's server side: live preview and image upload, for staff only.
+The Markdown editor's server side: live preview and image upload, for editors only.
 
 django-markdownx ships these views open to anyone; here both refuse anyone who is not active
-staff with 403 before reading the request, and uploads are checked by content with Pillow:
-only real PNG, JPEG or WebP images within the size limit are stored, re-encoded, under a
-random name with the extension of their real format.
+staff allowed to add or change articles with 403 before reading the request, and uploads are
+checked by content with Pillow: only real PNG, JPEG or WebP images within the size limit are
+stored, re-encoded, under a random name with the extension of their real format.
 """
 
 import logging
@@ -27,11 +27,18 @@ MAX_PIXELS = 25_000_000  # a small file can still decode to gigabytes: refuse hu
 
 
 class StaffOnlyMixin(UserPassesTestMixin):
+    """Active staff who may add or change articles (the only model with a Markdown editor):
+    what the article form itself asks."""
+
     raise_exception = True  # 403, not a redirect to a login page, for an editor endpoint
 
     def test_func(self):
         user = self.request.user
-        return user.is_active and user.is_staff
+        return (
+            user.is_active
+            and user.is_staff
+            and (user.has_perm("articles.change_article") or user.has_perm("articles.add_article"))
+        )
 
 
 class MarkdownifyView(StaffOnlyMixin, View):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import Article
 
@@ -29,7 +30,9 @@ class LatestArticlesFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.summary
+        # Atom's summary is HTML to feed readers: the plain-text summary is escaped once more,
+        # so "<b>" typed into it reaches readers as those characters, never as markup.
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.published_at

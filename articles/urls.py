@@ -26,5 +26,6 @@ urlpatterns = [
     path("feed/", cached(LatestArticlesFeed()), name="feed"),
     path("sitemap.xml", cached(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -2,9 +2,10 @@ from django.conf import settings
 from django.core.validators import slug_re
 from django.db import DatabaseError, connection
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -150,7 +151,8 @@ class TagDetailView(ForgivingPaginationMixin, ListView):
     context_object_name = "article_ids"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        # A tag no published article carries is hidden everywhere else: 404, like a draft.
+        self.tag = get_object_or_404(Tag.objects.published(), slug=self.kwargs["slug"])
         return (
             TagListing.objects.filter(
                 tag=self.tag, status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
@@ -175,6 +177,15 @@ def robots_txt(request):
     admin_path = "/admin/" if settings.ADMIN_PATH == "admin/" else None
     text = render_to_string("robots.txt", {"sitemap_url": sitemap_url, "admin_path": admin_path})
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for whatever the page says: the icon's
+    hashed static file (a redirect, so the file keeps its long cache lifetime)."""
+    response = HttpResponseRedirect(static("img/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_safe

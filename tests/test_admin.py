@@ -190,6 +190,15 @@ def media(settings, tmp_path):
     return tmp_path
 
 
+def article_editor():
+    """Staff in the Editors group: may add and change articles, so may use the editor."""
+    from django.contrib.auth.models import Group
+
+    user = make_user(staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
 def stored_files(root):
     return [p for p in Path(root).rglob("*") if p.is_file()]
 
@@ -199,7 +208,7 @@ def test_markdownx_endpoints_refuse_anyone_but_staff(client, media, user):
     if user == "plain":
         client.force_login(make_user())
     elif user == "inactive-staff":
-        inactive = make_user(staff=True)
+        inactive = article_editor()
         inactive.is_active = False
         inactive.save()
         client.force_login(inactive)
@@ -209,16 +218,28 @@ def test_markdownx_endpoints_refuse_anyone_but_staff(client, media, user):
     assert stored_files(media) == []
 
 
+def test_markdownx_endpoints_need_permission_to_edit_articles(client, media):
+    """Staff status alone is not enough: the editor's upload and preview are for those who
+    may add or change articles, as the article form is."""
+    client.force_login(make_user(staff=True))  # staff, but no permissions
+    assert upload(client, png_bytes()).status_code == 403
+    assert client.post("/markdownx/markdownify/", {"content": "**x**"}).status_code == 403
+    assert stored_files(media) == []
+    client.force_login(article_editor())
+    assert upload(client, png_bytes()).status_code == 200
+    assert client.post("/markdownx/markdownify/", {"content": "**x**"}).status_code == 200
+
+
 def test_markdownx_endpoints_check_csrf(media):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(staff=True))
+    client.force_login(article_editor())
     assert upload(client, png_bytes()).status_code == 403
     assert client.post("/markdownx/markdownify/", {"content": "x"}).status_code == 403
     assert stored_files(media) == []
 
 
 def test_markdownx_preview_is_sanitised_for_staff(client):
-    client.force_login(make_user(staff=True))
+    client.force_login(article_editor())
     response = client.post(
         "/markdownx/markdownify/", {"content": "**bold** <script>alert(1)</script>"}
     )
@@ -230,7 +251,7 @@ def test_markdownx_preview_is_sanitised_for_staff(client):
 
 @pytest.mark.parametrize("fmt,ext", [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")])
 def test_staff_upload_real_images(client, media, fmt, ext):
-    client.force_login(make_user(staff=True))
+    client.force_login(article_editor())
     response = upload(client, png_bytes(fmt=fmt), name="photo.html", content_type="text/html")
     assert response.status_code == 200, response.content
     assert response.json()["image_code"].startswith("![")
@@ -249,7 +270,7 @@ def test_staff_upload_real_images(client, media, fmt, ext):
     ],
 )
 def test_uploads_that_are_not_real_images_are_refused(client, media, content, content_type):
-    client.force_login(make_user(staff=True))
+    client.force_login(article_editor())
     response = upload(client, content, content_type=content_type)
     assert response.status_code == 400
     assert stored_files(media) == []
@@ -257,7 +278,7 @@ def test_uploads_that_are_not_real_images_are_refused(client, media, content, co
 
 def test_oversized_upload_is_refused(client, media, settings):
     settings.MARKDOWNX_UPLOAD_MAX_SIZE = 100
-    client.force_login(make_user(staff=True))
+    client.force_login(article_editor())
     response = upload(client, png_bytes(size=(200, 200)) + os.urandom(200))
     assert response.status_code == 400
     assert "at most" in response.json()["image"][0]
@@ -273,3 +294,11 @@ def test_search_log_lists_zero_result_queries_first(editor_client, client):
     only_zero = editor_client.get("/admin/articles/searchquerylog/?found=none").content.decode()
     assert ">tingling<" not in only_zero and "qwerty" in only_zero
     assert editor_client.get("/admin/articles/searchquerylog/add/").status_code == 403
+
+
+def test_the_help_panel_form_says_the_order_it_shows(editor_client):
+    article = make_article()
+    html = editor_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    assert "most serious first" in html and "most serious last" not in html
+    order = [html.index(f'name="{name}"') for name in ["emergency", "urgent_help", "see_a_doctor"]]
+    assert order == sorted(order)

@@ -176,6 +176,20 @@ def test_feed_is_valid_atom_of_new_and_updated_articles_with_absolute_links(clie
     assert published < updated
 
 
+def test_plain_text_reaches_the_feed_as_text(client):
+    from .factories import make_article
+
+    make_article(title="Tags <i>and</i> & more", slug="marked", summary="Bold <b>move</b> & more")
+    feed = ElementTree.fromstring(client.get("/feed/").content)
+    entry = feed.find("a:entry", ATOM_NS)
+    summary = entry.find("a:summary", ATOM_NS)
+    assert summary.get("type") == "html"
+    # The HTML a feed reader renders shows the characters that were typed, not markup.
+    assert summary.text == "Bold &lt;b&gt;move&lt;/b&gt; &amp; more"
+    assert entry.findtext("a:title", namespaces=ATOM_NS) == "Tags <i>and</i> & more"
+    assert entry.find("a:title", ATOM_NS).get("type") in (None, "text")
+
+
 # --- <head>: titles, descriptions, canonical, Open Graph, Twitter -----------------------------
 
 PAGES = {

@@ -444,3 +444,24 @@ def test_admin_responses_ask_not_to_be_indexed(client):
     response = client.get("/admin/login/")
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert "X-Robots-Tag" not in client.get("/")
+
+
+def test_a_tag_only_drafts_carry_is_not_found(client):
+    from .factories import make_tag
+
+    secret = make_tag(name="Secret topic", slug="secret-topic", aliases="hush hush")
+    make_article(slug="draft-only", status=Article.Status.DRAFT, published_at=None, tags=[secret])
+    response = client.get("/tags/secret-topic/")
+    assert response.status_code == 404
+    assert b"Secret topic" not in response.content and b"hush hush" not in response.content
+    make_article(slug="now-public", tags=[secret])
+    assert client.get("/tags/secret-topic/").status_code == 200
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith(".ico") and "/img/favicon" in response["Location"]
+    icon = Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.ico"
+    assert icon.read_bytes()[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert client.head("/favicon.ico").status_code == 302
