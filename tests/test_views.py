@@ -465,3 +465,42 @@ def test_favicon_ico_leads_to_the_icon(client):
     icon = Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.ico"
     assert icon.read_bytes()[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert client.head("/favicon.ico").status_code == 302
+
+
+def test_a_cause_article_opens_with_get_help_now_and_keeps_the_full_panel(client):
+    article = make_article(
+        slug="clot",
+        body="## What it is\n\nA long read.\n\n## More\n\nText.",
+        emergency="- you are short of breath",
+        urgent_help="- your calf is swollen and warm",
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    box = html.index('id="get-help-now"')
+    assert box < html.index('id="what-it-is"')  # near the top: before the body
+    assert html.index("you are short of breath") < html.index('id="what-it-is"')
+    assert 'href="#help-panel"' in html[box:]
+    assert 'id="help-panel"' in html and html.count("your calf is swollen and warm") == 1
+    # Only urgent signs: the box says "today", in the urgent style.
+    make_article(slug="urgent-only", urgent_help="- it swelled up fast", emergency="")
+    html = client.get("/articles/urgent-only/").content.decode()
+    assert "Get help today if" in html and "callout--urgent" in html
+    # Not on a guide or treatment page, whose category lists no causes.
+    guide = make_article(
+        slug="guide", category=make_category(is_cause=False), emergency="- chest pain"
+    )
+    assert 'id="get-help-now"' not in client.get(guide.get_absolute_url()).content.decode()
+
+
+def test_no_shipped_article_page_shows_two_sections_with_one_heading(client):
+    from django.core.management import call_command
+
+    call_command("import_content", "articles/content", stdout=StringIO())
+    for article in Article.objects.published():
+        html = client.get(article.get_absolute_url()).content.decode()
+        headings = [
+            " ".join(re.sub(r"<[^>]+>", " ", h).split())
+            for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, re.S)
+        ]
+        assert len(headings) == len(set(headings)), (article.slug, headings)
+        if article.category.is_cause and article.emergency:
+            assert "! Get help now if" in headings, article.slug
