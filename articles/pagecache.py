@@ -20,6 +20,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from functools import wraps
 
@@ -66,9 +67,18 @@ def _storable(request, response):
     )
 
 
+def _clock():
+    return time.time_ns()
+
+
 def _public(response, version):
-    if version is not None and not response.has_header("Last-Modified"):
-        response["Last-Modified"] = http_date(version // 1_000_000_000)
+    # Last-Modified has whole seconds: within the second of a save another save could follow
+    # with the same date, and a client revalidating by date alone would keep the old page.
+    # So it is given only once that second is over (the ETag always changes with the page).
+    second = version // 1_000_000_000 if version is not None else None
+    over = second is not None and second < _clock() // 1_000_000_000
+    if over and not response.has_header("Last-Modified"):
+        response["Last-Modified"] = http_date(second)
     patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE)
     return response
 
