@@ -46,11 +46,23 @@ class GuardedModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Browsers send text areas with CRLF line endings: read them as the importer stores
+        # text (\n, no surrounding blank space), or every save would "change" every field.
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and not isinstance(
+                field.widget, forms.HiddenInput
+            ):
+                field.to_python = _normalised(field.to_python)
         if self.instance.pk and not self.is_bound:
             if self.live_snapshot is not None:
                 self.initial["edit_base"] = self._dumps(self.live_snapshot)
             else:
                 self.initial["edit_base"] = self._sign(self.instance)
+
+    @property
+    def changed_data(self):
+        """What the editor changed: never the form's own bookkeeping (edit_base)."""
+        return [name for name in super().changed_data if name != "edit_base"]
 
     def _guarded_names(self):
         return [
@@ -118,6 +130,16 @@ class GuardedModelForm(forms.ModelForm):
             who,
             rows,
         )
+
+
+def _normalised(to_python):
+    def read(value):
+        value = to_python(value)
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+        return value
+
+    return read
 
 
 def _is_model_field(model, name):

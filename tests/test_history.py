@@ -336,3 +336,37 @@ def test_restoring_a_revision_keeps_the_review_an_editor_may_not_set():
     form = Form(reviewer, f"/admin/articles/article/{article.pk}/history/{older.pk}/")
     assert form.save().status_code == 302
     assert Article.objects.get(pk=article.pk).clinical_reviewer == "A. Reviewer"
+
+
+def test_a_save_from_a_browser_records_only_what_was_changed():
+    """Browsers send every text area with CRLF line endings; only the body was edited, so
+    only the body is recorded as changed, stored as the importer stores text, and shown."""
+    from django.contrib.admin.models import LogEntry
+
+    article = make_article(
+        body="## Start\n\nFirst text.\n\nMore.",
+        emergency="- one\n- two",
+        urgent_help="- three\n- four",
+        see_a_doctor="- five\n- six",
+        sources="- [NHS: A](https://www.nhs.uk/a/)\n- [NHS: B](https://www.nhs.uk/b/)",
+    )
+    alice = editor("alice")
+    Form(alice, change_url(article)).save()  # a first revision to compare with
+    form = Form(alice, change_url(article))
+    for name, value in list(form.data.items()):
+        if isinstance(value, str) and "\n" in value:
+            form.data[name] = value.replace("\n", "\r\n")  # as a browser sends it
+    response = form.save(body="## Start\r\n\r\nChanged text.\r\n\r\nMore.\r\n")
+    assert response.status_code == 302
+    saved = Article.objects.get(pk=article.pk)
+    assert saved.body == "## Start\n\nChanged text.\n\nMore." and "\r" not in saved.emergency
+    message = LogEntry.objects.filter(object_id=str(article.pk)).latest("pk").get_change_message()
+    assert message == "Changed Body.", message
+    versions = Version.objects.get_for_object(article).order_by("-pk")
+    page = alice.get(
+        f"/admin/articles/article/{article.pk}/history/compare/",
+        {"a": versions[1].pk, "b": versions[0].pk},
+    ).content.decode()
+    assert "Changed text." in page
+    for label in ["Emergency", "Get urgent help", "See a doctor", "Sources", "edit_base"]:
+        assert f"<h2>{label}</h2>" not in page and label not in message
