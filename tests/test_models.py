@@ -183,3 +183,16 @@ def test_related_articles_look_at_a_bounded_number_per_tag(
         titles = [a.title for a in article._related(5)]
     assert older.title not in titles  # past the two most recently tagged
     assert set(titles) == {a.title for a in newer}
+
+
+def test_migration_0015_stores_old_crlf_text_as_the_admin_now_does():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("articles.migrations.0015_text_line_endings")
+    article = make_article(body="## A\n\nText.")
+    Article.objects.filter(pk=article.pk).update(body="## A\r\n\r\nText.\r", summary="One\r\ntwo")
+    migration.normalise(apps, None)
+    article.refresh_from_db()
+    assert (article.body, article.summary) == ("## A\n\nText.\n", "One\ntwo")
