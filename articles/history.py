@@ -130,6 +130,19 @@ class HistoryMixin:
             request, _OneObjectVersion(version, keep), *args, **kwargs
         )
 
+    def history_view(self, request, object_id, extra_context=None):
+        """Each row's "What changed" opens this object's own version of that revision (an
+        import saves every article in one revision: its first version is another article)."""
+        response = super().history_view(request, object_id, extra_context)
+        actions = getattr(response, "context_data", {}).get("action_list")
+        if actions:
+            versions = self._reversion_order_version_queryset(
+                request, Version.objects.get_for_object_reference(self.model, unquote(object_id))
+            )
+            for action, version in zip(actions, versions, strict=False):
+                action["version"] = version
+        return response
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         live = getattr(request, "restoring_over", None)

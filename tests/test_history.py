@@ -370,3 +370,23 @@ def test_a_save_from_a_browser_records_only_what_was_changed():
     assert "Changed text." in page
     for label in ["Emergency", "Get urgent help", "See a doctor", "Sources", "edit_base"]:
         assert f"<h2>{label}</h2>" not in page and label not in message
+
+
+def test_every_history_row_opens_this_objects_own_version():
+    """An import saves every article in one revision: the row's "What changed" must open the
+    version of the article whose history it is, not the revision's first article."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("import_content", "articles/content", stdout=StringIO())
+    alice = editor("alice")
+    for slug in ["weakness-behind-the-knee", "sciatica-and-trapped-nerves", "meniscus-tear"]:
+        article = Article.objects.get(slug=slug)
+        page = alice.get(f"/admin/articles/article/{article.pk}/history/").content.decode()
+        ids = re.findall(r"compare/\?b=(\d+)", page)
+        assert ids, slug
+        for version in Version.objects.filter(pk__in=ids):
+            assert version.object_id == str(article.pk), slug
+        compare = alice.get(f"/admin/articles/article/{article.pk}/history/compare/?b={ids[0]}")
+        assert article.title in compare.content.decode()
