@@ -19,10 +19,6 @@ from .concurrency import GuardedModelForm
 from .history import HistoryMixin
 from .models import Article, Category, Feedback, JargonTerm, SearchQueryLog, Tag
 
-admin.site.site_header = "kneeinfo editors"
-admin.site.site_title = "kneeinfo editors"
-admin.site.index_title = "Content"
-
 
 class CategoryAdminForm(GuardedModelForm):
     class Meta:

@@ -302,3 +302,14 @@ def test_the_help_panel_form_says_the_order_it_shows(editor_client):
     assert "most serious first" in html and "most serious last" not in html
     order = [html.index(f'name="{name}"') for name in ["emergency", "urgent_help", "see_a_doctor"]]
     assert order == sorted(order)
+
+
+def test_the_admin_lists_content_first(editor_client):
+    html = editor_client.get("/admin/").content.decode()
+    content = html.index('class="app-articles')
+    for other in ['class="app-auth', 'class="app-axes']:
+        assert other in html and content < html.index(other), other
+    page = editor_client.get("/admin/articles/article/").content.decode()
+    sidebar = page[page.index('id="nav-sidebar"') :]
+    assert sidebar.index("app-articles") < sidebar.index("app-auth")
+    assert "kneeinfo editors" in html
