@@ -404,6 +404,36 @@ def test_phone_no_sideways_scroll_and_targets_big_enough(reader_factory, name):
     assert not small, "\n".join(small)
 
 
+# Where a list item's bullet or number is drawn: on the baseline of its first line. A probe
+# put at the start of each list item with a long link (one that wraps) shows that line.
+MARKER_LINES = """(selector) => [...document.querySelectorAll(selector)].filter((a) => {
+    const li = a.closest("li");
+    return li && a.getClientRects()[0] && a.getBoundingClientRect().height > 40;
+}).map((a) => {
+    const li = a.closest("li"), probe = document.createElement("span");
+    probe.textContent = "\u2060";
+    li.insertBefore(probe, li.firstChild);
+    // The probe stays on the link's line (no wrap between them; the link's text still wraps).
+    li.style.whiteSpace = "nowrap";
+    a.style.whiteSpace = "normal";
+    const gap = probe.getBoundingClientRect().bottom - a.getClientRects()[0].top;
+    li.style.whiteSpace = a.style.whiteSpace = "";
+    probe.remove();
+    return {text: a.textContent.trim().slice(0, 40), gap: Math.round(gap)};
+})"""
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/deep-vein-thrombosis/", "/search/?q=knee"])
+def test_bullets_and_numbers_sit_on_the_first_line_of_a_wrapped_link(reader_factory, path):
+    reader = reader_factory(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = reader.goto(path)
+    selector = ".link-list a, .toc a, .sources li > a, .result__title a"
+    lines = page.evaluate(MARKER_LINES, selector)
+    assert lines, "no wrapped link to check"
+    # The probe's foot (the marker's line) at the link's first line, not one or more below.
+    assert all(line["gap"] < 24 for line in lines), lines
+
+
 # --- The search combobox ----------------------------------------------------------------------
 
 
