@@ -546,3 +546,20 @@ def test_a_misspelling_that_sounds_right_is_corrected(client, corpus):
     results = client.get("/search/", {"q": "sist"}).context["results"]
     assert results.suggestion == "cyst" and results.corrected_from == "sist"
     assert results.results[0].article.slug == "bakers-cyst"
+
+
+def test_a_result_is_its_title_section_one_clean_snippet_and_why(client, corpus):
+    make_article(
+        title="Gout in the knee", slug="gout", category=corpus["joints"],
+        summary="Crystals in the joint.",
+        body="## What causes it\n\nThe most common cause is uric acid crystals.",
+        tags=[corpus["swelling"], corpus["tingling"]],
+    )  # fmt: skip
+    html = client.get("/search/", {"q": "uric acid"}).content.decode()
+    result = html[html.index('class="result"') :]
+    result = result[: result.index("</li>")]
+    text = " ".join(re.sub(r"<[^>]+>", " ", result).split())
+    assert "What causes it. The most common cause" in text  # a heading ends its sentence
+    assert "it The most" not in text
+    assert 'class="tag"' not in result  # no row of tags on each result
+    assert "Matched on" in text and "Joints" in text

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
@@ -51,8 +50,14 @@ SUGGESTIONS = 8
 # --- Indexing ---------------------------------------------------------------------------------
 
 
+# A heading ends its sentence, so a snippet reads "What causes it. The most common cause",
+# not "What causes it The most common cause".
+_HEADING_END = re.compile(r"([^.?!:\s])\s*(</h[1-6]>)")
+
+
 def _plain(rendered_html):
-    return normalise(html.unescape(strip_tags(rendered_html)))
+    ended = _HEADING_END.sub(r"\1.\2 ", rendered_html)
+    return normalise(html.unescape(strip_tags(ended)))
 
 
 def _terms(*texts):
@@ -205,21 +210,10 @@ def highlight(snippet):
 
 
 @dataclass
-class TagLink:
-    name: str
-    slug: str
-    url: str
-
-    def get_absolute_url(self):
-        return self.url
-
-
-@dataclass
 class Result:
     article: Article
     snippet: str
     reasons: list
-    tags: list  # [TagLink] by name
 
 
 @dataclass
@@ -356,23 +350,20 @@ def search(query, category=None, tag=None, page=1, per_page=PER_PAGE, correct=Tr
     hits = list(results.page.object_list)
     ids = [pk for pk, _ in hits]
     articles = Article.objects.filter(pk__in=ids).for_listing().in_bulk()
-    # Names and slugs as plain rows: model instances and a prefetch for ~30 tags cost more
-    # than the ranking of some queries.
-    tags, urls = {}, {}
-    for article_id, name, slug in (
-        Article.tags.through.objects.filter(article_id__in=ids)
-        .order_by("tag__name")
-        .values_list("article_id", "tag__name", "tag__slug")
-    ):
-        if slug not in urls:  # the same few tags recur down the page
-            urls[slug] = reverse("articles:tag-detail", kwargs={"slug": slug})
-        tags.setdefault(article_id, []).append(TagLink(name, slug, urls[slug]))
+    # Which of the tags the query named each article carries, for "Matched on": one query of
+    # plain rows, none when the query named no tag.
+    named = {expansion.tag_slug for expansion in parsed.expansions}
+    tagged = {}
+    if named:
+        for article_id, slug in Article.tags.through.objects.filter(
+            article_id__in=ids, tag__slug__in=named
+        ).values_list("article_id", "tag__slug"):
+            tagged.setdefault(article_id, set()).add(slug)
     for pk, snippet in hits:
         article = articles.get(pk)
         if article is not None:
-            links = tags.get(pk, [])
-            reasons = _reasons(article, parsed, {t.slug for t in links})
-            results.results.append(Result(article, highlight(snippet), reasons, links))
+            reasons = _reasons(article, parsed, tagged.get(pk, set()))
+            results.results.append(Result(article, highlight(snippet), reasons))
     # Rescore the page (as a second ranking phase does): the articles whose titles say most of
     # the query first, rare words weighing more; the engine's order otherwise. FTS5's BM25
     # gives a word found in half the articles no weight, wherever it is, and ts_rank has no
