@@ -245,7 +245,7 @@ class SearchView(TemplateView):
             "filter_tags": filter_tags,
         }
         if query and not results.total:
-            context["popular_tags"] = filter_tags[:12]
+            context["popular_tags"] = cached_for_content("search:popular-tags", search.popular_tags)
         self.log_entry = (query, found) if query and fresh else None
         return super().get_context_data(**context, **kwargs)
 

@@ -129,7 +129,10 @@ def test_search_instead_for_exactly_what_was_typed(client, corpus):
     assert results.total == 0 and results.corrected_from == ""
     html = response.content.decode()
     assert 'Did you mean <a href="?q=sciatica">sciatica</a>' in html
-    assert 'name="exact" value="1"' in html  # the filters keep searching for exactly that
+    assert 'class="filters"' not in html  # nothing found: nothing to filter
+    # Where there is something to filter, the filters keep searching for exactly that.
+    found = client.get("/search/", {"q": "tingling", "exact": "1"}).content.decode()
+    assert 'name="exact" value="1"' in found
 
 
 def test_a_correction_that_finds_nothing_leaves_the_typed_results(client, corpus):
@@ -563,3 +566,25 @@ def test_a_result_is_its_title_section_one_clean_snippet_and_why(client, corpus)
     assert "it The most" not in text
     assert 'class="tag"' not in result  # no row of tags on each result
     assert "Matched on" in text and "Joints" in text
+
+
+def test_nothing_found_offers_what_readers_search_for_most_lay_words_first(client, corpus):
+    from articles.models import JargonTerm
+
+    from .factories import make_tag
+
+    SearchQueryLog.objects.create(query="pins and needles", searches=3, results=1)
+    SearchQueryLog.objects.create(query="water on the knee", searches=9, results=1)
+    SearchQueryLog.objects.create(query="zebra crossing", searches=50, results=0)
+    genu = make_tag(name="Genu valgum", slug="genu-valgum", aliases="knock knees")
+    for n in range(3):  # carried by more articles than any other tag
+        make_article(slug=f"knock-{n}", title=f"Knock knees {n}", tags=[genu])
+    JargonTerm.objects.get_or_create(
+        term="genu valgum", defaults={"plain_alternative": "knock knees"}
+    )
+    html = client.get("/search/", {"q": "zebra"}).content.decode()
+    offered = re.findall(r'class="tag" href="/tags/([^/]+)/"', html)
+    assert offered[:2] == ["swelling", "tingling"]  # most searched first
+    assert offered[-1] == "genu-valgum"  # jargon after the lay words
+    assert 'class="filters"' not in html  # nothing to filter
+    assert 'class="filters"' in client.get("/search/", {"q": "tingling"}).content.decode()

@@ -23,12 +23,20 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from ..cache import cached_for_content
-from ..models import Article, SearchDocument, SearchQueryLog, SearchTerm, Tag, TagListing
+from ..models import (
+    Article,
+    JargonTerm,
+    SearchDocument,
+    SearchQueryLog,
+    SearchTerm,
+    Tag,
+    TagListing,
+)
 from .engines import START, STOP, engine
 from .query import MAX_QUERY_LENGTH, clean, is_stopword, normalise, parse, tag_token, words
 
@@ -542,6 +550,36 @@ def log_query(query, total):
     text = " ".join(words(query))[:200]
     if text:
         search_log.add(text, total)
+
+
+def popular_tags(limit=12, queries=200):
+    """The symptoms readers search for most, for a page that found nothing: the tags named
+    by the most-searched queries that found something (the search log), then the tags most
+    articles carry; a tag named by a term of the editors' jargon list ("Genu valgum") after
+    the lay ones. Published tags only."""
+    visible = {tag.slug: tag for tag in Tag.objects.published().only("name", "slug", "aliases")}
+    weight = Counter()
+    for text, searches in (
+        SearchQueryLog.objects.filter(results__gt=0)
+        .order_by("-searches")
+        .values_list("query", "searches")[:queries]
+    ):
+        for expansion in parse(text, tag_vocabulary()).expansions:
+            weight[expansion.tag_slug] += searches
+    carried = dict(
+        Tag.objects.filter(slug__in=visible).annotate(n=Count("articles")).values_list("slug", "n")
+    )
+    jargon = {term.lower() for term in JargonTerm.objects.values_list("term", flat=True)}
+    ranked = sorted(
+        visible.values(),
+        key=lambda tag: (
+            tag.name.lower() in jargon,
+            -weight[tag.slug],
+            -carried.get(tag.slug, 0),
+            tag.name,
+        ),
+    )
+    return ranked[:limit]
 
 
 def suggest(prefix, limit=SUGGESTIONS):
