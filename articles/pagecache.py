@@ -207,17 +207,23 @@ def _forget(key):
         logger.warning("cache unavailable; old page not removed", exc_info=True)
 
 
-def cache_public_page(view, on_hit=None):
+def cache_public_page(view, on_hit=None, params=(), timeout=PAGE_TIMEOUT):
     """Serve `view` from the page cache for anonymous readers.
 
     `on_hit(request, extra)` runs when a page comes from the cache, with whatever the view put
     in `response.page_cache_extra` (the search page uses it to count a search once).
+    `params` are the query parameters the page reads: a request with any other is answered
+    but not stored, so random query strings cannot fill the cache with copies of a page.
+    `timeout` bounds how long a page is kept (search results: many, each seldom asked again).
     """
+    allowed = set(params)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not _cacheable_request(request):
             return _private(view(request, *args, **kwargs))
+        if not allowed.issuperset(request.GET):  # ?utm_source=…, ?x=random: not stored
+            return _public(view(request, *args, **kwargs), None)
         version = content_version()
         if version is None or not settings.PAGE_CACHE:  # the cache is down: serve fresh
             return _public(view(request, *args, **kwargs), None)
@@ -254,7 +260,7 @@ def cache_public_page(view, on_hit=None):
             "version": version,
         }
         try:
-            cache.set(key, entry, PAGE_TIMEOUT)
+            cache.set(key, entry, timeout)
         except Exception:  # noqa: BLE001
             logger.warning("cache unavailable; page not stored", exc_info=True)
         return _public(response, version)

@@ -813,3 +813,26 @@ def test_a_database_that_never_answers_costs_seconds_and_a_503(client):
     finally:
         listener.close()
         importlib.reload(project_settings)
+
+
+def test_random_query_strings_never_fill_the_page_cache(client, page_cache, article):
+    """Each page is stored under the query parameters it reads; any other parameter gets the
+    page, fresh, and nothing is kept for it."""
+    assert client.get("/articles/sciatica/")["X-Page-Cache"] == "miss"
+    assert client.get("/articles/sciatica/")["X-Page-Cache"] == "hit"
+    for n in range(3):
+        topic = f"/topics/{article.category.slug}/?y={n}"
+        for url in [
+            f"/articles/sciatica/?x={n}",
+            f"/?utm_source={n}",
+            f"/search/?q=a&j={n}",
+            topic,
+        ]:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert "X-Page-Cache" not in response, url  # answered, not stored
+            assert "public" in response["Cache-Control"]
+    # The parameters a page does read still key their own stored copies.
+    assert client.get("/search/", {"q": "sciatica"})["X-Page-Cache"] == "miss"
+    assert client.get("/search/", {"q": "sciatica"})["X-Page-Cache"] == "hit"
+    assert client.get("/search/", {"q": "sciatica", "page": "1"})["X-Page-Cache"] == "miss"
