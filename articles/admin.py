@@ -18,6 +18,7 @@ from . import checks
 from .concurrency import GuardedModelForm
 from .history import HistoryMixin
 from .models import Article, Category, Feedback, JargonTerm, SearchQueryLog, Tag
+from .search import OTHER_SEARCHES
 
 
 class CategoryAdminForm(GuardedModelForm):
@@ -302,7 +303,13 @@ class SearchQueryLogAdmin(admin.ModelAdmin):
     readonly_fields = ["query", "searches", "results", "first_searched", "last_searched"]
     date_hierarchy = "last_searched"
 
-    ordering = [Case(When(results=0, then=0), default=1).asc(), "-searches", "query"]
+    # The row that counts the rare searches removed to bound the log (search.prune_search_log)
+    # goes last: it is not a query that found nothing.
+    ordering = [
+        Case(When(query=OTHER_SEARCHES, then=2), When(results=0, then=0), default=1).asc(),
+        "-searches",
+        "query",
+    ]
 
     @admin.display(boolean=True, description="found nothing", ordering="results")
     def found_nothing(self, entry):

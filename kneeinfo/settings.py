@@ -308,3 +308,5 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 REVIEW_INTERVAL = timedelta(days=365)
 # Searches reach the editors' search log within this many seconds (articles/search/).
 SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("DJANGO_SEARCH_LOG_FLUSH_SECONDS", "10"))
+# The search log keeps this many queries; the least searched beyond it are counted in one row.
+SEARCH_LOG_MAX_ROWS = int(os.environ.get("DJANGO_SEARCH_LOG_MAX_ROWS", "20000"))

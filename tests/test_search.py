@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from articles import search
 from articles.models import Article, SearchQueryLog
 
-from .factories import make_article, make_category, make_tag
+from .factories import make_article, make_category, make_tag, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -588,3 +588,22 @@ def test_nothing_found_offers_what_readers_search_for_most_lay_words_first(clien
     assert offered[-1] == "genu-valgum"  # jargon after the lay words
     assert 'class="filters"' not in html  # nothing to filter
     assert 'class="filters"' in client.get("/search/", {"q": "tingling"}).content.decode()
+
+
+def test_the_search_log_is_bounded_and_keeps_its_counts(client, corpus, settings):
+    settings.SEARCH_LOG_MAX_ROWS = 5
+    search.search_log.last_prune = -1e9  # kept to size at the next write
+    for _ in range(3):
+        client.get("/search/", {"q": "pins and needles"})
+    for n in range(8):
+        client.get("/search/", {"q": f"random {n} qzx"})
+    search.search_log.last_prune = -1e9
+    client.get("/search/", {"q": "pins and needles"})  # a write: the log is kept to size
+    rows = dict(SearchQueryLog.objects.values_list("query", "searches"))
+    other = rows.pop(search.OTHER_SEARCHES)
+    assert len(rows) == 5 and rows["pins and needles"] == 4  # what readers really look for
+    assert other + sum(rows.values()) == 4 + 8  # no search lost from the counts
+    admin = client
+    admin.force_login(make_user(superuser=True))
+    listing = admin.get("/admin/articles/searchquerylog/").content.decode()
+    assert listing.index("random") < listing.index(search.OTHER_SEARCHES)  # last, not "nothing"

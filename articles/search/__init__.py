@@ -501,6 +501,7 @@ class _SearchLogBuffer:
         self.lock = threading.Lock()
         self.pending = {}  # normalised query -> [searches, latest result count]
         self.last_flush = time.monotonic()
+        self.last_prune = 0.0  # the log is kept to size at most once a minute per worker
 
     def add(self, text, total):
         with self.lock:
@@ -523,8 +524,34 @@ class _SearchLogBuffer:
                 # each other briefly instead of deadlocking (and losing one batch).
                 for text, (searches, total) in sorted(pending.items()):
                     _count(text, searches, total)
+            if time.monotonic() - self.last_prune >= PRUNE_SECONDS:
+                self.last_prune = time.monotonic()
+                prune_search_log()
         except DatabaseError:  # the log is never worth a reader's page
             logger.warning("could not write %d search log entries", len(pending), exc_info=True)
+
+
+OTHER_SEARCHES = "(other searches, each made rarely)"
+PRUNE_SECONDS = 60
+
+
+def prune_search_log(limit=None):
+    """Keep the log to `settings.SEARCH_LOG_MAX_ROWS` queries: beyond it, the queries searched
+    least (and longest ago) are removed and their searches counted in one row, so random
+    queries cannot grow it without bound or bury what readers really look for."""
+    limit = settings.SEARCH_LOG_MAX_ROWS if limit is None else limit
+    excess = SearchQueryLog.objects.exclude(query=OTHER_SEARCHES).count() - limit
+    if excess <= 0:
+        return 0
+    doomed = list(
+        SearchQueryLog.objects.exclude(query=OTHER_SEARCHES)
+        .order_by("searches", "last_searched", "pk")
+        .values_list("pk", "searches")[:excess]
+    )
+    removed = sum(searches for _, searches in doomed)
+    SearchQueryLog.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
+    _count(OTHER_SEARCHES, removed, 0)
+    return len(doomed)
 
 
 def _count(text, searches, total):
