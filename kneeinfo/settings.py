@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "markdownx",
     "csp",
     "axes",
@@ -110,6 +111,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render from TEMPLATES as pages do, so templates/markdownx/widget.html can lay
+# out the editor with its preview.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data -------------------------------------------------------------------------------------
 

@@ -678,3 +678,56 @@ def test_axe_finds_no_wcag_violations(reader, axe, name):
         if violations:
             report.append(f"--- {name} ({path}), {scheme}:\n{describe(violations)}")
     assert not report, "\n".join(report)
+
+
+# --- The editor -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor_session(site, django_db_blocker):
+    """A signed-in editor's session, committed so that the live server sees it on any
+    database, and removed after."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from .factories import make_user
+
+    with django_db_blocker.unblock():
+        user = make_user(superuser=True, username="browser-editor")
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+    yield session.session_key
+    with django_db_blocker.unblock():
+        session.delete()
+        user.delete()
+
+
+@pytest.mark.parametrize(("width", "beside"), [(1280, True), (800, False)])
+def test_the_live_preview_is_labelled_beside_the_text_on_wide_screens(
+    reader_factory, site, editor_session, width, beside
+):
+    from articles.models import Article
+
+    reader = reader_factory(viewport={"width": width, "height": 900})
+    reader.context.add_cookies([{"name": "sessionid", "value": editor_session, "url": site}])
+    article = Article.objects.get(slug="sciatica-and-trapped-nerves")
+    page = reader.goto(f"/admin/articles/article/{article.pk}/change/")
+    text = page.locator("#id_body").bounding_box()
+    preview = page.locator("#id_body-preview-label ~ .markdownx-preview")
+    box = preview.bounding_box()
+    label = page.locator("#id_body-preview-label")
+    assert label.inner_text() == "Preview, as readers will see it"
+    assert preview.get_attribute("aria-labelledby") == "id_body-preview-label"
+    if beside:
+        assert box["x"] >= text["x"] + text["width"] - 2  # to the right of the text
+        assert abs(box["y"] - text["y"]) < 80  # and level with its top
+    else:
+        assert box["y"] >= text["y"] + text["height"]  # below the text
+    page.locator("#id_body").fill("## Checked\n\nThe **preview** follows the text.")
+    page.wait_for_function(
+        "() => document.querySelector('#id_body-preview-label ~ .markdownx-preview')"
+        ".innerHTML.includes('<strong>preview</strong>')"
+    )
