@@ -683,14 +683,18 @@ def test_axe_finds_no_wcag_violations(reader, axe, name):
 # --- The editor -------------------------------------------------------------------------------
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def editor_session(site, django_db_blocker):
-    """A signed-in editor's session, committed so that the live server sees it on any
-    database, and removed after."""
+    """A signed-in editor's session, committed before any test's own transaction (as the
+    content is) so that the live server sees it on any database; removed after the module."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from .factories import make_user
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # db, or cache with Redis
 
     with django_db_blocker.unblock():
         user = make_user(superuser=True, username="browser-editor")
