@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .models import Article, Category, Tag
+from .models import Article, Category, Tag, one_line
 
 ARTICLE_TEXT_FIELDS = ["summary", "body", "see_a_doctor", "urgent_help", "emergency", "sources"]
 
@@ -145,9 +145,9 @@ def _clinical_review(reviewer, profession, reviewed_on):
     fingerprint as before the fields existed, so no earlier import reads as an editor's edit."""
     if not (reviewer or profession or reviewed_on):
         return {}
-    return {  # spaces as the model keeps them (Article.clean), so a re-import is unchanged
-        "clinical_reviewer": " ".join(reviewer.split()),
-        "clinical_reviewer_profession": " ".join(profession.split()),
+    return {  # as the model keeps them (Article.clean), so a re-import is unchanged
+        "clinical_reviewer": one_line(reviewer),
+        "clinical_reviewer_profession": one_line(profession),
         "clinically_reviewed_on": reviewed_on,
     }
 

@@ -21,6 +21,11 @@ SOURCE_BODY = re.compile(r"<li>\s*(?:<p>)?\s*<a\b[^>]*>([^<:]{2,60}):")
 RELATED_PER_TAG = 100
 
 
+def one_line(text):
+    """A name as it is kept: one line, single spaces (a clinician's name, their profession)."""
+    return " ".join(text.split())
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="Shown in menus and headings.")
     slug = models.SlugField(
@@ -322,8 +327,8 @@ class Article(models.Model):
             and self.next_review_due <= self.last_reviewed
         ):
             raise ValidationError({"next_review_due": "The next review must be after the last."})
-        self.clinical_reviewer = " ".join(self.clinical_reviewer.split())
-        self.clinical_reviewer_profession = " ".join(self.clinical_reviewer_profession.split())
+        self.clinical_reviewer = one_line(self.clinical_reviewer)
+        self.clinical_reviewer_profession = one_line(self.clinical_reviewer_profession)
 
     @property
     def is_published(self):

@@ -535,23 +535,19 @@ OTHER_SEARCHES = "(other searches, each made rarely)"
 PRUNE_SECONDS = 60
 
 
-def prune_search_log(limit=None):
+def prune_search_log():
     """Keep the log to `settings.SEARCH_LOG_MAX_ROWS` queries: beyond it, the queries searched
     least (and longest ago) are removed and their searches counted in one row, so random
     queries cannot grow it without bound or bury what readers really look for."""
-    limit = settings.SEARCH_LOG_MAX_ROWS if limit is None else limit
-    excess = SearchQueryLog.objects.exclude(query=OTHER_SEARCHES).count() - limit
+    kept = SearchQueryLog.objects.exclude(query=OTHER_SEARCHES)
+    excess = kept.count() - settings.SEARCH_LOG_MAX_ROWS
     if excess <= 0:
-        return 0
+        return
     doomed = list(
-        SearchQueryLog.objects.exclude(query=OTHER_SEARCHES)
-        .order_by("searches", "last_searched", "pk")
-        .values_list("pk", "searches")[:excess]
+        kept.order_by("searches", "last_searched", "pk").values_list("pk", "searches")[:excess]
     )
-    removed = sum(searches for _, searches in doomed)
     SearchQueryLog.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
-    _count(OTHER_SEARCHES, removed, 0)
-    return len(doomed)
+    _count(OTHER_SEARCHES, sum(searches for _, searches in doomed), 0)
 
 
 def _count(text, searches, total):
@@ -584,27 +580,20 @@ def popular_tags(limit=12, queries=200):
     by the most-searched queries that found something (the search log), then the tags most
     articles carry; a tag named by a term of the editors' jargon list ("Genu valgum") after
     the lay ones. Published tags only."""
-    visible = {tag.slug: tag for tag in Tag.objects.published().only("name", "slug", "aliases")}
+    visible = Tag.objects.published().only("name", "slug").annotate(carried=Count("articles"))
+    vocabulary = tag_vocabulary()
     weight = Counter()
     for text, searches in (
         SearchQueryLog.objects.filter(results__gt=0)
         .order_by("-searches")
         .values_list("query", "searches")[:queries]
     ):
-        for expansion in parse(text, tag_vocabulary()).expansions:
+        for expansion in parse(text, vocabulary).expansions:
             weight[expansion.tag_slug] += searches
-    carried = dict(
-        Tag.objects.filter(slug__in=visible).annotate(n=Count("articles")).values_list("slug", "n")
-    )
     jargon = {term.lower() for term in JargonTerm.objects.values_list("term", flat=True)}
     ranked = sorted(
-        visible.values(),
-        key=lambda tag: (
-            tag.name.lower() in jargon,
-            -weight[tag.slug],
-            -carried.get(tag.slug, 0),
-            tag.name,
-        ),
+        visible,
+        key=lambda tag: (tag.name.lower() in jargon, -weight[tag.slug], -tag.carried, tag.name),
     )
     return ranked[:limit]
 
